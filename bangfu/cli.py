@@ -1,0 +1,68 @@
+"""`bangfu`: the platform's command line (docs/cli.md).
+
+``bangfu COMMAND [options]`` runs one of the product's commands below; any other Django
+management command (``bangfu migrate``, ``bangfu shell`` …) passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# name → description; tests check that every command of bangfu's apps is listed here.
+COMMANDS: dict[str, str] = {
+    "demo": "建库、导入演示数据并在 http://127.0.0.1:8000 启动 (set up the demo and serve it)",
+    "seed_demo": "导入演示数据, 可重复执行不会重复 (load the demo data set; idempotent)",
+    "serve": "以生产方式 (gunicorn) 启动, 读取 BANGFU_* 环境变量 (run the production server)",
+    "createadmin": "新建系统管理员账号 (create a system administrator account)",
+    "migrate": "建立或升级数据库表结构 (create or upgrade the database schema)",
+    "collectstatic": "收集静态文件到 BANGFU_STATIC_ROOT, 生产部署前执行 (collect static files)",
+    "check": "检查配置; 加 --deploy 检查生产安全设置 (check the configuration)",
+    "shell": "打开 Python 交互环境 (open a Python shell)",
+    "dbshell": "打开数据库命令行 (open the database's own shell)",
+}
+
+USAGE = """用法 (usage): bangfu COMMAND [options]     bangfu COMMAND --help 查看命令参数
+
+命令 (commands):
+{commands}
+
+数据库 (database): BANGFU_DATABASE_URL, 默认为内置 SQLite 文件 data/bangfu.sqlite3
+文档 (docs): docs/cli.md, docs/configuration.md, docs/deploy.md
+"""
+
+
+def usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = "\n".join(f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items())
+    return USAGE.format(commands=lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0
+    if args[0] in ("-V", "--version"):
+        from importlib.metadata import version
+
+        print(f"bangfu {version('bangfu')}")
+        return 0
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangfu.settings")
+    if args[0] == "serve":
+        os.environ.setdefault("BANGFU_ENV", "production")
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["bangfu", *args])
+    except ImproperlyConfigured as exc:
+        print(f"bangfu: 配置错误 (configuration error): {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The sidebar menu, built from what the user may do (an item they cannot use is not shown)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from bangfu.accounts.scope import scope_of
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_of(user)
+    path = request.path
+
+    def item(label: str, url_name: str, icon: str, prefix: str | None = None) -> dict:
+        url = reverse(url_name)
+        active = path == url if prefix is None else path.startswith(prefix)
+        return {"label": label, "url": url, "icon": icon, "active": active}
+
+    groups = [{"title": "", "items": [item(_("工作台"), "core:dashboard", "⌂")]}]
+    manage = []
+    if scope.is_sysadmin or scope.read_paths:
+        manage.append(item(_("组织机构"), "orgs:tree", "▦", "/orgs/"))
+        manage.append(item(_("用户与角色"), "accounts:user_list", "☺", "/accounts/users/"))
+    if scope.can_read_audit:
+        manage.append(item(_("审计日志"), "audit:list", "☷", "/audit/"))
+    if manage:
+        groups.append({"title": _("系统管理"), "items": manage})
+    groups.append(
+        {
+            "title": _("个人"),
+            "items": [item(_("个人设置"), "accounts:profile", "⚙", "/accounts/me/")],
+        }
+    )
+    return {"nav": groups, "scope": scope}

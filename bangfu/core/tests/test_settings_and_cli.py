@@ -1,0 +1,108 @@
+"""Settings from the environment fail loudly; `bangfu` lists every command; production settings
+pass Django's deployment checks; the embedded database runs in WAL mode."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import find_commands
+
+import bangfu
+from bangfu.cli import COMMANDS
+
+BANGFU = [sys.executable, "-m", "bangfu.cli"]
+PACKAGE = Path(bangfu.__file__).parent
+GOOD_KEY = "k" * 20 + "Zx9-Qw8_Er7tY6uI5oP4aS3dF2gH1jK0lZxCvBnM"
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("BANGFU_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
+    base.update(
+        {"BANGFU_DATA_DIR": str(tmp_path / "data"), "DJANGO_SETTINGS_MODULE": "bangfu.settings"}
+    )
+    base.update(env)
+    return subprocess.run(args, env=base, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+
+
+def production_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "BANGFU_ENV": "production",
+        "BANGFU_SECRET_KEY": GOOD_KEY,
+        "BANGFU_ALLOWED_HOSTS": "bangfu.example.gov.cn",
+        "BANGFU_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        "BANGFU_STATIC_ROOT": str(tmp_path / "static"),
+    }
+
+
+def test_help_lists_every_command_of_the_product(tmp_path):
+    result = run([*BANGFU, "--help"], tmp_path)
+    assert result.returncode == 0
+    ours = set()
+    for app in ("core", "accounts", "orgs", "audit"):
+        ours |= set(find_commands(str(PACKAGE / app / "management")))
+    assert ours <= set(COMMANDS), f"commands missing from bangfu --help: {ours - set(COMMANDS)}"
+    for name in COMMANDS:
+        assert f"  {name} " in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"BANGFU_ENV": "staging"}, "BANGFU_ENV"),
+        ({"BANGFU_DEBUG": "maybe"}, "BANGFU_DEBUG"),
+        ({"BANGFU_DATABASE_URL": "mysql://u:p@h/db"}, "BANGFU_DATABASE_URL"),
+        ({"BANGFU_LOGIN_MAX_FAILURES": "five"}, "BANGFU_LOGIN_MAX_FAILURES"),
+        ({"BANGFU_ENV": "production"}, "BANGFU_SECRET_KEY"),
+        ({"BANGFU_ENV": "production", "BANGFU_SECRET_KEY": "short"}, "BANGFU_SECRET_KEY"),
+        ({"BANGFU_ENV": "production", "BANGFU_SECRET_KEY": GOOD_KEY}, "BANGFU_ALLOWED_HOSTS"),
+        (
+            {
+                "BANGFU_ENV": "production",
+                "BANGFU_SECRET_KEY": GOOD_KEY,
+                "BANGFU_ALLOWED_HOSTS": "x",
+            },
+            "BANGFU_DATABASE_URL",
+        ),
+        ({"BANGFU_ENV": "production", "BANGFU_DEBUG": "true"}, "BANGFU_DEBUG"),
+    ],
+)
+def test_wrong_settings_stop_with_one_line_naming_the_variable(tmp_path, env, variable):
+    result = run([*BANGFU, "check"], tmp_path, **env)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and variable in lines[0], result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    result = run(
+        [*BANGFU, "check", "--deploy", "--fail-level", "WARNING"],
+        tmp_path,
+        **production_env(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_serve_refuses_to_start_without_collected_static_files(tmp_path):
+    env = production_env(tmp_path)
+    result = run([*BANGFU, "serve"], tmp_path, **env)
+    assert result.returncode != 0
+    assert "collectstatic" in result.stderr
+
+
+def test_embedded_database_runs_in_wal_mode(tmp_path):
+    result = run([*BANGFU, "migrate", "-v", "0"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    db = tmp_path / "data" / "bangfu.sqlite3"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o077 == 0

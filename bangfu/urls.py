@@ -1,0 +1,13 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from bangfu.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.dashboard, name="home"),
+    path("", include("bangfu.core.urls")),
+    path("accounts/", include("bangfu.accounts.urls")),
+    path("orgs/", include("bangfu.orgs.urls")),
+    path("audit/", include("bangfu.audit.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
