@@ -49,3 +49,11 @@ def pytest_sessionstart(session):
         from django.db import connection
 
         assert connection.vendor == "postgresql", "CI: BANGFU_DATABASE_URL is PostgreSQL"
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    browser = CHROMIUM or "none (browser tests skipped)"
+    return [f"bangfu: database {engine}, chromium {browser}, CI={CI}"]

@@ -14,9 +14,14 @@ from bangfu.orgs.models import Org
 class UserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("姓名、账号或拼音"), method="filter_q")
     org = django_filters.ModelChoiceFilter(
-        label=_("单位 (含下属)"), queryset=Org.objects.none(), method="filter_org"
+        label=_("单位 (含下属)"),
+        queryset=Org.objects.none(),
+        method="filter_org",
+        empty_label=_("全部"),
     )
-    role = django_filters.ChoiceFilter(label=_("角色"), choices=Role.choices, method="filter_role")
+    role = django_filters.ChoiceFilter(
+        label=_("角色"), choices=Role.choices, method="filter_role", empty_label=_("全部")
+    )
     is_active = django_filters.BooleanFilter(label=_("状态"))
 
     class Meta:

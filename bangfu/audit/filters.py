@@ -21,9 +21,13 @@ OBJECT_TYPES = [
 
 class AuditEventFilter(django_filters.FilterSet):
     person = django_filters.CharFilter(label=_("操作人"), method="filter_person")
-    object_type = django_filters.ChoiceFilter(label=_("对象类型"), choices=OBJECT_TYPES)
+    object_type = django_filters.ChoiceFilter(
+        label=_("对象类型"), choices=OBJECT_TYPES, empty_label=_("全部")
+    )
     object = django_filters.CharFilter(label=_("对象 (名称或编号)"), method="filter_object")
-    action = django_filters.ChoiceFilter(label=_("操作"), choices=Action.choices)
+    action = django_filters.ChoiceFilter(
+        label=_("操作"), choices=Action.choices, empty_label=_("全部")
+    )
     date_from = django_filters.DateFilter(
         label=_("起始日期"), method="filter_from", widget=forms.DateInput(attrs={"type": "date"})
     )

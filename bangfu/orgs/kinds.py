@@ -61,6 +61,19 @@ PARENTS: dict[str, set[str] | None] = {
     K.OTHER: ANY,
 }
 
+# The kind a new unit most likely has, given its parent's kind (the form's first suggestion).
+CHILD_DEFAULT: dict[str, str] = {
+    K.PROVINCE: K.CITY,
+    K.CITY: K.COUNTY,
+    K.COUNTY: K.TOWNSHIP,
+    K.TOWNSHIP: K.VILLAGE,
+    K.GROUP: K.COMPANY,
+    K.COMPANY: K.UNION,
+    K.UNION: K.UNION_BRANCH,
+    K.SCHOOL: K.GRADE,
+    K.GRADE: K.CLASS,
+}
+
 # GB/T 2260 code shape per place kind: (pattern, description)
 _CODE_SHAPES: dict[str, tuple[str, Any]] = {
     K.PROVINCE: (r"\d{2}0000", _("6 位数字, 以 0000 结尾")),

@@ -17,6 +17,7 @@ from bangfu.core.forms import apply_errors
 from bangfu.core.http import AuthedRequest
 from bangfu.orgs import services
 from bangfu.orgs.forms import OrgForm
+from bangfu.orgs.kinds import CHILD_DEFAULT, OrgKind
 from bangfu.orgs.selectors import (
     org_admin_list,
     org_children,
@@ -102,6 +103,8 @@ def create(request: AuthedRequest) -> HttpResponse:
     if request.GET.get("parent"):
         parent = org_get(user=request.user, pk=_int_or_404(request.GET["parent"]))
         initial["parent"] = parent.pk
+        initial["kind"] = CHILD_DEFAULT.get(parent.kind, OrgKind.AGENCY)
+    initial.setdefault("kind", OrgKind.COUNTY if scope.is_sysadmin else OrgKind.AGENCY)
     form = OrgForm(request.POST or None, initial=initial, **_form_kwargs(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -199,3 +199,40 @@ def test_search_by_name_code_and_pinyin(world):
     assert names("甲") == {"甲县", "甲镇", "甲村", "甲县扶贫办"}
     assert names("yixian") == set()  # 乙县 is outside the unit admin's subtree
     assert {o.name for o in org_search(user=world.outsider, text="yixian")} == {"乙县"}
+
+
+def test_pages_create_and_edit_a_unit(world, client):
+    client.force_login(world.unit_admin)
+    form = client.get("/orgs/new/", {"parent": world.a1.pk}).content.decode()
+    assert '<option value="village" selected>' in form  # a township's child is a village
+    response = client.post(
+        "/orgs/new/",
+        {
+            "parent": world.a1.pk,
+            "kind": "village",
+            "code": "450123100299",
+            "name": "新村",
+            "sort_order": 0,
+            "is_active": "on",
+        },
+    )
+    org = Org.objects.get(code="450123100299")
+    assert response.status_code == 302 and response["Location"] == f"/orgs/{org.pk}/"
+    bad = client.post(
+        f"/orgs/{org.pk}/edit/",
+        {
+            "parent": world.a1.pk,
+            "kind": "village",
+            "code": "450199100299",
+            "name": "新村",
+            "sort_order": 0,
+            "is_active": "on",
+        },
+    )
+    html = bad.content.decode()
+    assert bad.status_code == 200 and "应以 450123100 开头" in html
+    org.refresh_from_db()
+    assert org.code == "450123100299"
+    # The tree's lazy children fragment lists the new village under 甲镇.
+    fragment = client.get(f"/orgs/{world.a1.pk}/children/").content.decode()
+    assert "新村" in fragment and "甲村" in fragment and "<html" not in fragment
