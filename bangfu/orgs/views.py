@@ -99,7 +99,7 @@ def create(request: AuthedRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if not scope.is_admin:
         raise Http404
-    initial = {}
+    initial: dict[str, object] = {}
     if request.GET.get("parent"):
         parent = org_get(user=request.user, pk=_int_or_404(request.GET["parent"]))
         initial["parent"] = parent.pk
