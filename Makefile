@@ -31,10 +31,10 @@ fmt: install
 
 install: $(STAMP_PY)
 
-$(STAMP_PY): requirements.lock pyproject.toml
+$(STAMP_PY): requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
@@ -49,7 +49,8 @@ $(VENDOR) &: $(STAMP_JS) scripts/build-assets.mjs
 
 lock:  ## Re-pin the Python dependencies after editing pyproject.toml
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) node_modules bangfu/core/static/vendor staticfiles

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bangfu {version('bangfu')}")
         return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangfu.settings")
-    if args[0] == "serve":
+    if args[0] == "serve" and not {"-h", "--help"} & set(args):
         os.environ.setdefault("BANGFU_ENV", "production")
 
     from django.core.exceptions import ImproperlyConfigured

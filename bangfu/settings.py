@@ -15,7 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from bangfu.core.env import env_bool, env_choice, env_int, env_list, env_str
+from bangfu.core.env import env_bool, env_choice, env_int, env_list, env_str, env_time_zone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -89,7 +89,10 @@ def _database() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
         }
         config["TEST"] = {"NAME": None}
-    elif engine != "django.db.backends.postgresql":
+    elif engine == "django.db.backends.postgresql":
+        # Kept connections are checked before reuse, so a PostgreSQL restart costs no request.
+        config["CONN_HEALTH_CHECKS"] = True
+    else:
         raise ImproperlyConfigured(
             "BANGFU_DATABASE_URL 只支持 postgres:// 或 sqlite:/// "
             "(only PostgreSQL and SQLite URLs are supported)"
@@ -191,6 +194,7 @@ if HTTPS:
     # Behind the reverse proxy that terminates TLS (docs/deploy.md).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("BANGFU_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # local monitoring probes speak plain HTTP
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("BANGFU_HSTS_SECONDS", 31536000, minimum=0)
@@ -225,7 +229,7 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
-TIME_ZONE = env_str("BANGFU_TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = env_time_zone("BANGFU_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
@@ -254,7 +258,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("BANGFU_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "BANGFU_LOG_LEVEL",
+            ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+            "INFO",
+            upper=True,
+        ),
+    },
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 

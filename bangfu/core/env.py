@@ -75,14 +75,30 @@ def env_list(name: str, default: Sequence[str] = ()) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_choice(name: str, choices: Sequence[str], default: str) -> str:
+def env_choice(name: str, choices: Sequence[str], default: str, *, upper: bool = False) -> str:
     value = _raw(name)
     if value is None:
         return default
+    if upper:
+        value = value.upper()
     if value not in choices:
         allowed = ", ".join(choices)
         raise ImproperlyConfigured(
             f"环境变量 {name} 的值 {value!r} 无效, 可选: {allowed} "
             f"({name} must be one of {allowed}, got {value!r})"
         )
+    return value
+
+
+def env_time_zone(name: str, default: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = _raw(name) or default
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"环境变量 {name} 的值 {value!r} 不是有效的时区, 例如 Asia/Shanghai "
+            f"({name} must be an IANA time zone such as Asia/Shanghai)"
+        ) from None
     return value

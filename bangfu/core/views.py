@@ -81,9 +81,12 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    """For the reverse proxy and monitoring: answers 200 when the database answers."""
-    from django.db import connection
+    """For the reverse proxy and monitoring: 200 when the database answers, else 503."""
+    from django.db import DatabaseError, connection
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")

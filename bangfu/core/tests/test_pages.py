@@ -102,3 +102,8 @@ def test_demo_data_is_complete_and_idempotent():
     for org in Org.objects.select_related("parent"):
         expected = f"{org.parent.path if org.parent else '/'}{org.pk}/"
         assert org.path == expected
+
+
+def test_healthz_answers_without_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok"

@@ -61,6 +61,8 @@ def test_help_lists_every_command_of_the_product(tmp_path):
         ({"BANGFU_DEBUG": "maybe"}, "BANGFU_DEBUG"),
         ({"BANGFU_DATABASE_URL": "mysql://u:p@h/db"}, "BANGFU_DATABASE_URL"),
         ({"BANGFU_LOGIN_MAX_FAILURES": "five"}, "BANGFU_LOGIN_MAX_FAILURES"),
+        ({"BANGFU_TIME_ZONE": "Beijing"}, "BANGFU_TIME_ZONE"),
+        ({"BANGFU_LOG_LEVEL": "loud"}, "BANGFU_LOG_LEVEL"),
         ({"BANGFU_ENV": "production"}, "BANGFU_SECRET_KEY"),
         ({"BANGFU_ENV": "production", "BANGFU_SECRET_KEY": "short"}, "BANGFU_SECRET_KEY"),
         ({"BANGFU_ENV": "production", "BANGFU_SECRET_KEY": GOOD_KEY}, "BANGFU_ALLOWED_HOSTS"),
@@ -106,3 +108,15 @@ def test_embedded_database_runs_in_wal_mode(tmp_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_demo_data_never_goes_into_production(tmp_path):
+    result = run([*BANGFU, "seed_demo"], tmp_path, **production_env(tmp_path))
+    assert result.returncode != 0 and "生产" in result.stderr
+
+
+def test_serve_help_needs_no_production_settings(tmp_path):
+    result = run([*BANGFU, "serve", "--help"], tmp_path)
+    assert result.returncode == 0 and "--workers" in result.stdout
+    bad = run([*BANGFU, "serve"], tmp_path, BANGFU_WORKERS="many", **production_env(tmp_path))
+    assert bad.returncode == 2 and "BANGFU_WORKERS" in bad.stderr

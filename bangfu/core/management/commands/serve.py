@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from bangfu.core.env import env_int
+
 
 class Command(BaseCommand):
     help = "以生产方式 (gunicorn) 启动平台 (run the production server)"
@@ -23,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("BANGFU_WORKERS", "3")),
+            default=env_int("BANGFU_WORKERS", 3, minimum=1),
             help="工作进程数, 默认 BANGFU_WORKERS 或 3",
         )
         parser.add_argument("--timeout", type=int, default=120, help="请求超时秒数")
@@ -68,6 +70,8 @@ class Command(BaseCommand):
             "-",
             "--forwarded-allow-ips",
             "127.0.0.1",
+            # Several instances may run on one host under a user with no home directory.
+            "--no-control-socket",
         ]
         self.stdout.write(f"bangfu: gunicorn on http://{bind} ({workers} workers)")
         sys.stdout.flush()
