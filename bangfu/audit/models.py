@@ -78,8 +78,17 @@ class AuditEvent(models.Model):
         raise PermissionError("audit events are append-only")
 
     def changed_fields(self) -> list[tuple[str, object, object]]:
-        """(field, before, after) for every field whose value differs, for the detail page."""
+        """(field, before, after) for every field whose value differs, for the detail page.
+
+        Phone and ID numbers stay masked here too: the audit log is read by administrators who
+        need to see that a number changed, not the number itself."""
+        from bangfu.core.masking import mask_personal
+
         before = self.before or {}
         after = self.after or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+        return [
+            (k, mask_personal(k, before.get(k)), mask_personal(k, after.get(k)))
+            for k in keys
+            if before.get(k) != after.get(k)
+        ]

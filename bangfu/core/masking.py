@@ -24,3 +24,17 @@ def mask_phone(value: str | None) -> str:
         return "*" * len(value)
     head = value.split("-", 1)[0] if "-" in value else value[:3]
     return head + "-" + "*" * max(0, len(value) - len(head) - 5) + value[-4:]
+
+
+PHONE_FIELDS = {"phone", "mobile", "contact_phone_personal"}
+ID_FIELDS = {"id_number", "head_id_number"}
+
+
+def mask_personal(field: str, value: object) -> object:
+    """Mask ``value`` when ``field`` names a phone or ID number; other values pass unchanged."""
+    if isinstance(value, str):
+        if field in PHONE_FIELDS:
+            return mask_phone(value)
+        if field in ID_FIELDS:
+            return mask_id_number(value)
+    return value

@@ -110,3 +110,21 @@ def test_detail_shows_before_and_after(world, client):
     html = client.get(reverse("audit:detail", args=[event.pk])).content.decode()
     assert "甲镇(新)" in html and ">甲镇<" in html
     assert event.changed_fields() == [("name", "甲镇", "甲镇(新)")]
+
+
+def test_detail_masks_phone_numbers(world, client):
+    from bangfu.accounts.services import user_update
+
+    user_update(
+        actor=world.admin,
+        user=world.helper,
+        name=world.helper.name,
+        org=world.helper.org,
+        phone="13612345678",
+    )
+    event = AuditEvent.objects.get(action="update", object_id=str(world.helper.pk))
+    assert event.after["phone"] == "13612345678"  # stored in full, shown masked
+    client.force_login(world.admin)
+    html = client.get(reverse("audit:detail", args=[event.pk])).content.decode()
+    assert "136****5678" in html and "139****1111" in html
+    assert "13612345678" not in html and "13900001111" not in html
