@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "bangfu.orgs",
     "bangfu.accounts",
     "bangfu.audit",
+    "bangfu.registry",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
