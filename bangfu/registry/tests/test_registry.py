@@ -119,7 +119,7 @@ def test_one_person_in_two_households_is_found_and_merged(world):
     assert list(multi_household_persons(user=world.unit_admin)) == [shared]
     services.household_merge(actor=world.unit_admin, keep=a, drop=b)
     assert not Household.objects.filter(code="HB").exists()
-X
+    assert a.members.count() == 5  # 3 + b's own two; the shared son stays once
     assert a.members.filter(relation="head").count() == 1
     assert list(multi_household_persons(user=world.unit_admin)) == []
     event = AuditEvent.objects.get(action="delete", object_type="registry.household")
