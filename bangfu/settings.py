@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "bangfu.accounts",
     "bangfu.audit",
     "bangfu.registry",
+    "bangfu.transfer",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

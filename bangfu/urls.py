@@ -9,5 +9,7 @@ urlpatterns = [
     path("accounts/", include("bangfu.accounts.urls")),
     path("orgs/", include("bangfu.orgs.urls")),
     path("audit/", include("bangfu.audit.urls")),
+    path("registry/", include("bangfu.registry.urls")),
+    path("transfer/", include("bangfu.transfer.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
