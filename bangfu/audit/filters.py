@@ -29,10 +29,14 @@ class AuditEventFilter(django_filters.FilterSet):
         label=_("操作"), choices=Action.choices, empty_label=_("全部")
     )
     date_from = django_filters.DateFilter(
-        label=_("起始日期"), method="filter_from", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("起始日期"),
+        method="filter_from",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = django_filters.DateFilter(
-        label=_("截止日期"), method="filter_to", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("截止日期"),
+        method="filter_to",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     class Meta:

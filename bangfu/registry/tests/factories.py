@@ -6,8 +6,8 @@ import random
 import factory
 
 from bangfu.core.idnumber import id_check_digit
-from bangfu.registry.models import Household, Member, Person, StatusChange
 from bangfu.orgs.tests.factories import OrgFactory
+from bangfu.registry.models import Household, Member, Person, StatusChange
 
 
 def make_id_number(

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from bangfu.audit.models import AuditEvent
 from bangfu.registry import services
-from bangfu.registry.models import Household, Member, Person
+from bangfu.registry.models import Household, Member
 from bangfu.registry.selectors import household_list, multi_household_persons, status_figures
 from bangfu.registry.tests.factories import PersonFactory, household_with_members, make_id_number
 
