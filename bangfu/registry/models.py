@@ -292,3 +292,47 @@ class UnitIndicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.year} {self.get_indicator_display()}: {self.value}"
+
+
+class IncomeLine(models.Model):
+    """An income line (贫困线/监测线) of one year, per person per year in 元.
+
+    ``region_prefix`` is "" for the national default, or the start of a GB/T 2260 code ("45" a
+    province, "450123" a county): among the lines whose prefix a household's region code starts
+    with, the one of the year (or, for a year without lines, the latest earlier year) with the
+    longest prefix applies (``quality.income_line_for``). The quality checks compare an exited
+    household's latest income with it; lines are data, so that a province's own line or a new
+    year's line is a new row, not a code change.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    region_prefix = models.CharField(
+        _("区划代码前缀"),
+        max_length=12,
+        blank=True,
+        help_text=_("留空为全国标准; 如 45 为广西, 450123 为某县"),
+    )
+    amount = models.DecimalField(_("标准(元/人·年)"), max_digits=10, decimal_places=2)
+    source = models.CharField(_("依据"), max_length=200, blank=True)
+    notes = models.CharField(_("备注"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("收入标准线")
+        verbose_name_plural = _("收入标准线")
+        ordering = ["year", "region_prefix"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "region_prefix"], name="registry_income_line_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.region_prefix or '全国'}: {self.amount}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.region_prefix and not (
+            self.region_prefix.isascii() and self.region_prefix.isdigit()
+        ):
+            raise ValidationError({"region_prefix": [_("区划代码前缀只能由数字组成")]})
