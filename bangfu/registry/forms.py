@@ -205,3 +205,45 @@ class UnitForm(forms.Form):
         super().__init__(*args, **kwargs)
         if orgs is not None:
             self.fields["org"].queryset = orgs  # type: ignore[attr-defined]
+
+
+class QualityForm(forms.Form):
+    org = OrgChoiceField(
+        label=_("单位 (含下属)"), queryset=Org.objects.none(), required=False, empty_label=_("全部")
+    )
+    code = forms.ChoiceField(label=_("校验规则"), required=False)
+    severity = forms.ChoiceField(
+        label=_("级别"),
+        required=False,
+        choices=[
+            ("", _("全部")),
+            ("error", _("错误")),
+            ("warning", _("警告")),
+            ("info", _("提示")),
+        ],
+    )
+
+    def __init__(self, *args, orgs=None, **kwargs) -> None:
+        from bangfu.registry.quality import CHECKS
+
+        super().__init__(*args, **kwargs)
+        if orgs is not None:
+            self.fields["org"].queryset = orgs  # type: ignore[attr-defined]
+        self.fields["code"].choices = [("", _("全部"))] + [  # type: ignore[attr-defined]
+            (d.code, f"{d.code} {d.title}") for d in CHECKS
+        ]
+
+
+class IncomeLineForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    region_prefix = forms.RegexField(
+        label=_("区划代码前缀"),
+        regex=r"^\d{0,12}$",
+        required=False,
+        help_text=_("留空为全国标准; 如 45 为广西, 450123 为某县"),
+        error_messages={"invalid": _("区划代码前缀只能是数字")},
+    )
+    amount = forms.DecimalField(
+        label=_("标准(元/人·年)"), max_digits=10, decimal_places=2, min_value=0
+    )
+    source = forms.CharField(label=_("依据"), max_length=200, required=False)

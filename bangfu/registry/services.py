@@ -587,3 +587,32 @@ def indicator_set(
             % {"unit": unit.org.name, "year": year, "name": row.get_indicator_display()},
         )
     return row
+
+
+def income_line_set(
+    *, actor: User, year: int, amount: Decimal, region_prefix: str = "", source: str = ""
+) -> Any:
+    """Add or change the income line of a year and region (system administrators only)."""
+    from bangfu.registry.models import IncomeLine
+
+    if not scope_of(actor).is_sysadmin:
+        raise PermissionDenied(_("只有系统管理员可以修改收入标准线"))
+    with transaction.atomic():
+        line, created = IncomeLine.objects.update_or_create(
+            year=year,
+            region_prefix=region_prefix or "",
+            defaults={"amount": amount, "source": source},
+        )
+        audit_record(
+            actor=actor,
+            action=Action.CREATE if created else Action.UPDATE,
+            obj=line,
+            after={
+                "year": year,
+                "region_prefix": region_prefix,
+                "amount": amount,
+                "source": source,
+            },
+            summary=_("收入标准线 %s") % line,
+        )
+    return line

@@ -27,4 +27,6 @@ urlpatterns = [
     path("units/", views.unit_list, name="unit_list"),
     path("units/new/", views.unit_create, name="unit_create"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("quality/", views.quality, name="quality"),
+    path("income-lines/", views.income_lines, name="income_lines"),
 ]

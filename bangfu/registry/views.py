@@ -689,3 +689,70 @@ def unit_create(request: AuthedRequest) -> HttpResponse:
     return _form_page(
         request, form, title=_("登记帮扶单位对象"), back=reverse("registry:unit_list")
     )
+
+
+# -- data quality (逻辑校验) and income lines --------------------------------------------------
+
+
+@login_required
+def quality(request: AuthedRequest) -> HttpResponse:
+    """Run the data-quality checks on demand over a subtree of the reader's scope."""
+    from bangfu.core.tree import prefix_q
+    from bangfu.registry.forms import QualityForm
+    from bangfu.registry.quality import CHECKS, run_checks
+
+    _reader(request)
+    form = QualityForm(request.GET or None, orgs=org_list(user=request.user).order_by("path"))
+    data = form.cleaned_data if form.is_valid() else {}
+    persons, households, helpers = (
+        person_list(user=request.user),
+        household_list(user=request.user),
+        helper_list(user=request.user),
+    )
+    if data.get("org"):
+        subtree = prefix_q("org__path", data["org"].path)
+        persons, households, helpers = (
+            persons.filter(subtree),
+            households.filter(subtree),
+            helpers.filter(subtree),
+        )
+    codes = [data["code"]] if data.get("code") else None
+    report = run_checks(persons=persons, households=households, helpers=helpers, codes=codes)
+    findings = report.findings
+    if data.get("severity"):
+        findings = [f for f in findings if f.severity == data["severity"]]
+    counts = report.counts
+    summary = [(d, counts.get(d.code)) for d in CHECKS if codes is None or d.code in codes]
+    context = {
+        "form": form,
+        "report": report,
+        "summary": summary,
+        "page_obj": Paginator(findings, 50).get_page(request.GET.get("page")),
+    }
+    return render(request, "registry/quality.html", context)
+
+
+@login_required
+def income_lines(request: AuthedRequest) -> HttpResponse:
+    """The income lines (贫困线/监测线) per year and region that the checks compare with; a system
+    administrator adds or changes them."""
+    from bangfu.registry.forms import IncomeLineForm
+    from bangfu.registry.models import IncomeLine
+
+    _reader(request)
+    scope = scope_of(request.user)
+    form = IncomeLineForm(request.POST or None) if scope.is_sysadmin else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            done = _run(form, lambda: services.income_line_set(actor=request.user, **data))
+            if done:
+                messages.success(request, _("已保存 %(year)s 年标准线") % {"year": data["year"]})
+                return redirect("registry:income_lines")
+    return render(
+        request,
+        "registry/income_lines.html",
+        {"lines": IncomeLine.objects.order_by("-year", "region_prefix"), "form": form},
+    )

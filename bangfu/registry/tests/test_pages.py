@@ -73,6 +73,8 @@ CASES = [
     UrlCase("unit_list", expect=READ),
     UrlCase("unit_create", expect=WRITE),
     UrlCase("unit_detail", expect=READ, kwargs=lambda w: {"pk": w.unit.pk}),
+    UrlCase("quality", expect=READ),
+    UrlCase("income_lines", expect=READ),
 ]
 
 
@@ -268,3 +270,44 @@ def test_report_status_command(world):
         call_command("report", "status", "--as-of", "2024-06-30", "--org", "NOPE")
     with pytest.raises(CommandError, match="不存在的日期"):
         call_command("report", "status", "--as-of", "2024-02-30")
+
+
+def test_quality_page_lists_findings_with_links(world, client):
+    child = world.hh.members.exclude(relation="head").first().person
+    child.birth_date = D(2018, 1, 1)
+    child.labour = "ordinary"  # under 16 with labour capacity: P012
+    child.save()
+    client.force_login(world.inspector)
+    page = client.get(reverse("registry:quality"), {"org": world.a.pk})
+    findings = list(page.context["page_obj"])
+    p012 = [f for f in findings if f.code == "P012"]
+    assert [f.object_id for f in p012] == [child.pk]
+    html = page.content.decode()
+    assert "未满16周岁却有劳动能力" in html and p012[0].url in html
+    only = client.get(reverse("registry:quality"), {"code": "P012", "severity": "error"})
+    assert {f.code for f in only.context["page_obj"]} == {"P012"}
+    client.force_login(world.outsider)
+    outside = client.get(reverse("registry:quality"), {"code": "P012"})
+    assert list(outside.context["page_obj"]) == []
+
+
+def test_income_lines_are_kept_by_system_administrators(world, client):
+    from bangfu.registry.models import IncomeLine
+
+    client.force_login(world.unit_admin)
+    assert (
+        client.post(reverse("registry:income_lines"), {"year": 2026, "amount": "7000"}).status_code
+        == 404
+    )
+    client.force_login(world.admin)
+    client.post(
+        reverse("registry:income_lines"),
+        {"year": 2026, "region_prefix": "45", "amount": "7000", "source": "监测线"},
+    )
+    line = IncomeLine.objects.get(year=2026, region_prefix="45")
+    assert line.amount == 7000
+    assert AuditEvent.objects.filter(object_type="registry.incomeline").exists()
+    bad = client.post(
+        reverse("registry:income_lines"), {"year": 2026, "region_prefix": "4a", "amount": "1"}
+    )
+    assert "区划代码前缀只能是数字" in bad.content.decode()
