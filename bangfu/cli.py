@@ -14,6 +14,8 @@ COMMANDS: dict[str, str] = {
     "demo": "建库、导入演示数据并在 http://127.0.0.1:8000 启动 (set up the demo and serve it)",
     "seed_demo": "导入演示数据, 可重复执行不会重复 (load the demo data set; idempotent)",
     "serve": "以生产方式 (gunicorn) 启动, 读取 BANGFU_* 环境变量 (run the production server)",
+    "import": "导入一个标准表 (Excel 或 CSV), 全部导入或全部不导入 (import a standard sheet)",
+    "export": "导出一个标准表, 身份证号和电话默认遮蔽 (export a standard sheet, masked)",
     "report": "报表: bangfu report status --as-of DATE [--org CODE] [--from D --to D] "
     "[--format json] (reports)",
     "createadmin": "新建系统管理员账号 (create a system administrator account)",

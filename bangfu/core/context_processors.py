@@ -23,16 +23,22 @@ def navigation(request: HttpRequest) -> dict:
 
     groups = [{"title": "", "items": [item(_("工作台"), "core:dashboard", "⌂")]}]
     if scope.is_sysadmin or scope.read_paths:
-        groups.append({"title": _("帮扶对象"), "items": [
-            item(_("户档案"), "registry:household_list", "⌂", "/registry/households/"),
-            item(_("人员"), "registry:person_list", "☺", "/registry/persons/"),
-            item(_("帮扶责任人"), "registry:helper_list", "♥", "/registry/helpers/"),
-            item(_("帮扶单位对象"), "registry:unit_list", "▣", "/registry/units/"),
-            item(_("动态管理"), "registry:status_report", "↻", "/registry/status/"),
-            item(_("一人多户"), "registry:duplicates", "⚠", "/registry/duplicates/"),
-            item(_("数据质量"), "registry:quality", "✓", "/registry/quality/"),
-            item(_("收入标准线"), "registry:income_lines", "≡", "/registry/income-lines/"),
-        ]})
+        groups.append(
+            {
+                "title": _("帮扶对象"),
+                "items": [
+                    item(_("户档案"), "registry:household_list", "⌂", "/registry/households/"),
+                    item(_("人员"), "registry:person_list", "☺", "/registry/persons/"),
+                    item(_("帮扶责任人"), "registry:helper_list", "♥", "/registry/helpers/"),
+                    item(_("帮扶单位对象"), "registry:unit_list", "▣", "/registry/units/"),
+                    item(_("动态管理"), "registry:status_report", "↻", "/registry/status/"),
+                    item(_("一人多户"), "registry:duplicates", "⚠", "/registry/duplicates/"),
+                    item(_("数据质量"), "registry:quality", "✓", "/registry/quality/"),
+                    item(_("收入标准线"), "registry:income_lines", "≡", "/registry/income-lines/"),
+                    item(_("导入与导出"), "transfer:index", "⇅", "/transfer/"),
+                ],
+            }
+        )
     manage = []
     if scope.is_sysadmin or scope.read_paths:
         manage.append(item(_("组织机构"), "orgs:tree", "▦", "/orgs/"))
