@@ -28,6 +28,39 @@ def world(db) -> World:
     return build_world()
 
 
+@pytest.fixture
+def browser_world(transactional_db) -> World:
+    """The personas for a browser test, committed so that the live server's thread sees them."""
+    return build_world()
+
+
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """The system Chromium through Playwright (no downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own database calls
+    # are made before and after, never concurrently.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM or "/usr/bin/chromium", headless=True, args=BROWSER_ARGS
+        )
+        yield instance
+        instance.close()
+
+
 def pytest_collection_modifyitems(config, items):
     from django.db import connection
 

@@ -9,40 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from bangfu.accounts.tests.factories import PASSWORD
-from bangfu.conftest import CHROMIUM
-from bangfu.core.testing import build_world
 
 pytestmark = pytest.mark.browser
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture
-def browser_world(transactional_db):
-    return build_world()
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own database calls
-    # are made before and after, never concurrently.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM or "/usr/bin/chromium", headless=True, args=ARGS
-        )
-        yield instance
-        instance.close()
 
 
 class Watch:

@@ -6,33 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from bangfu.conftest import CHROMIUM
-from bangfu.core.testing import build_world
-from bangfu.core.tests.test_browser import ARGS, Watch, login
+from bangfu.core.tests.test_browser import Watch, login
 from bangfu.registry.models import Person
 from bangfu.transfer.tests.sheets import messy_xlsx, new_id
 
 pytestmark = pytest.mark.browser
 HEADERS = ["姓名", "身份证号码", "手机", "单位编码"]
 VILLAGE = "450123100201"
-
-
-@pytest.fixture
-def browser_world(transactional_db):
-    return build_world()
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM or "/usr/bin/chromium", headless=True, args=ARGS
-        )
-        yield instance
-        instance.close()
 
 
 def test_upload_preview_and_confirm_in_the_browser(live_server, browser_world, browser, tmp_path):
