@@ -34,7 +34,7 @@ from bangfu.accounts.selectors import (
 )
 from bangfu.audit.models import Action
 from bangfu.audit.services import audit_personal_view
-from bangfu.core.forms import apply_errors
+from bangfu.core.forms import apply_errors, call_service
 from bangfu.core.http import AuthedRequest
 from bangfu.core.masking import mask_phone
 from bangfu.orgs.selectors import org_admin_list, org_list
@@ -126,8 +126,9 @@ def user_create(request: AuthedRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            user = services.user_create(
+        user = call_service(
+            form,
+            lambda: services.user_create(
                 actor=request.user,
                 username=data["username"],
                 name=data["name"],
@@ -137,12 +138,9 @@ def user_create(request: AuthedRequest) -> HttpResponse:
                 email=data["email"],
                 role=data["role"],
                 can_reveal=data["can_reveal"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
+            ),
+        )
+        if user is not None:
             messages.success(request, _("已新增用户 %s") % user)
             return redirect("accounts:user_detail", pk=user.pk)
     return render(request, "accounts/user_form.html", {"form": form, "target": None})
@@ -165,8 +163,9 @@ def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = UserForm(request.POST or None, orgs=orgs, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.user_update(
+        done = call_service(
+            form,
+            lambda: services.user_update(
                 actor=request.user,
                 user=target,
                 name=data["name"],
@@ -174,12 +173,9 @@ def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 phone=data["phone"],
                 email=data["email"],
                 is_active=data["is_active"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
+            ),
+        )
+        if done is not None:
             messages.success(request, _("已保存用户 %s") % target)
             return redirect("accounts:user_detail", pk=target.pk)
     return render(request, "accounts/user_form.html", {"form": form, "target": target})
@@ -218,19 +214,17 @@ def role_add(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.role_assign(
+        done = call_service(
+            form,
+            lambda: services.role_assign(
                 actor=request.user,
                 user=target,
                 org=data["org"],
                 role=data["role"],
                 can_reveal=data["can_reveal"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
+            ),
+        )
+        if done is not None:
             messages.success(request, _("已分配角色"))
             return redirect("accounts:user_detail", pk=target.pk)
     return render(request, "accounts/role_form.html", {"form": form, "target": target})

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from bangfu.accounts.scope import scope_of
 from bangfu.accounts.selectors import user_list
-from bangfu.core.forms import apply_errors
+from bangfu.core.forms import call_service
 from bangfu.core.http import AuthedRequest
 from bangfu.orgs import services
 from bangfu.orgs.forms import OrgForm
@@ -108,8 +108,9 @@ def create(request: AuthedRequest) -> HttpResponse:
     form = OrgForm(request.POST or None, initial=initial, **_form_kwargs(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            org = services.org_create(
+        org = call_service(
+            form,
+            lambda: services.org_create(
                 actor=request.user,
                 code=data["code"],
                 name=data["name"],
@@ -119,12 +120,9 @@ def create(request: AuthedRequest) -> HttpResponse:
                 contact_phone=data["contact_phone"],
                 sort_order=data["sort_order"] or 0,
                 is_active=data["is_active"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
+            ),
+        )
+        if org is not None:
             messages.success(request, _("已新增单位“%s”") % org.name)
             return redirect("orgs:detail", pk=org.pk)
     return render(request, "orgs/form.html", {"form": form, "org": None})
@@ -151,8 +149,9 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = OrgForm(request.POST or None, initial=initial, **kwargs)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.org_update(
+        done = call_service(
+            form,
+            lambda: services.org_update(
                 actor=request.user,
                 org=org,
                 code=data["code"],
@@ -163,12 +162,9 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 contact_phone=data["contact_phone"],
                 sort_order=data["sort_order"] or 0,
                 is_active=data["is_active"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
+            ),
+        )
+        if done is not None:
             messages.success(request, _("已保存“%s”") % data["name"])
             return redirect("orgs:detail", pk=org.pk)
     return render(request, "orgs/form.html", {"form": form, "org": org})

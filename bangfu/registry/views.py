@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from bangfu.accounts.scope import scope_of
 from bangfu.audit.models import Action
 from bangfu.audit.services import audit_personal_view
-from bangfu.core.forms import apply_errors
+from bangfu.core.forms import call_service
 from bangfu.core.http import AuthedRequest
 from bangfu.core.idnumber import IdNumberError, parse_id_number
 from bangfu.orgs.selectors import org_admin_list, org_list
@@ -84,17 +84,6 @@ def _admin(request: AuthedRequest) -> None:
 
 def _page(request: AuthedRequest, qs, size: int = 30):
     return Paginator(qs, size).get_page(request.GET.get("page"))
-
-
-def _run(form, action) -> Any:
-    """Call a service; put its validation or permission errors on the form."""
-    try:
-        return action()
-    except ValidationError as exc:
-        apply_errors(form, exc)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc))
-    return None
 
 
 def _form_page(request: AuthedRequest, form, *, title: str, back: str, crumbs=()) -> HttpResponse:
@@ -179,7 +168,7 @@ def person_create(request: AuthedRequest) -> HttpResponse:
     form = PersonForm(request.POST or None, orgs=org_admin_list(user=request.user).order_by("path"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        person = _run(
+        person = call_service(
             form,
             lambda: services.person_create(
                 actor=request.user, org=data["org"], **_person_kwargs(data)
@@ -206,7 +195,7 @@ def person_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = _person_kwargs(data) | {"org": data["org"]}
-        done = _run(
+        done = call_service(
             form, lambda: services.person_update(actor=request.user, person=person, **fields)
         )
         if done:
@@ -337,7 +326,7 @@ def household_create(request: AuthedRequest) -> HttpResponse:
                     status=data["status"],
                 )
 
-        household = _run(form, create)
+        household = call_service(form, create)
         if household:
             messages.success(request, _("已建档 %s") % household)
             return redirect("registry:household_detail", pk=household.pk)
@@ -378,7 +367,7 @@ def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 "address",
             )
         }
-        done = _run(
+        done = call_service(
             form,
             lambda: services.household_update(actor=request.user, household=household, **fields),
         )
@@ -412,7 +401,7 @@ def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
                     relation=data["relation"],
                 )
 
-        member = _run(form, add)
+        member = call_service(form, add)
         if member:
             messages.success(request, _("已添加成员 %s") % member.person.name)
             return redirect("registry:household_detail", pk=household.pk)
@@ -443,7 +432,7 @@ def status_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = StatusChangeForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        change = _run(
+        change = call_service(
             form,
             lambda: services.status_change(
                 actor=request.user,
@@ -469,7 +458,7 @@ def income_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = IncomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        done = _run(
+        done = call_service(
             form, lambda: services.income_set(actor=request.user, household=household, **data)
         )
         if done:
@@ -579,7 +568,7 @@ def helper_create(request: AuthedRequest, person_pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        helper = _run(
+        helper = call_service(
             form,
             lambda: services.helper_create(
                 actor=request.user, person=person, org=data["org"], capacity=data["capacity"]
@@ -603,7 +592,7 @@ def helper_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        done = _run(
+        done = call_service(
             form,
             lambda: services.helper_update(
                 actor=request.user, helper=helper, org=data["org"], capacity=data["capacity"]
@@ -648,7 +637,9 @@ def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             raise Http404
         if form.is_valid():
             data = form.cleaned_data
-            done = _run(form, lambda: services.indicator_set(actor=request.user, unit=unit, **data))
+            done = call_service(
+                form, lambda: services.indicator_set(actor=request.user, unit=unit, **data)
+            )
             if done:
                 messages.success(request, _("已保存指标"))
                 return redirect("registry:unit_detail", pk=unit.pk)
@@ -677,7 +668,7 @@ def unit_create(request: AuthedRequest) -> HttpResponse:
     form = UnitForm(request.POST or None, orgs=candidates)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        unit = _run(
+        unit = call_service(
             form,
             lambda: services.unit_beneficiary_create(
                 actor=request.user, org=data["org"], notes=data["notes"]
@@ -747,7 +738,7 @@ def income_lines(request: AuthedRequest) -> HttpResponse:
             raise Http404
         if form.is_valid():
             data = form.cleaned_data
-            done = _run(form, lambda: services.income_line_set(actor=request.user, **data))
+            done = call_service(form, lambda: services.income_line_set(actor=request.user, **data))
             if done:
                 messages.success(request, _("已保存 %(year)s 年标准线") % {"year": data["year"]})
                 return redirect("registry:income_lines")
