@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     "bangfu.audit",
     "bangfu.registry",
     "bangfu.transfer",
+    "bangfu.programs",
+    "bangfu.pairings",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -19,21 +19,45 @@ if TYPE_CHECKING:
     from bangfu.orgs.models import Org
 
 
-def _scoped(qs: QuerySet, user: User, path_field: str = "org__path") -> QuerySet:
+def _scoped(
+    qs: QuerySet, user: User, path_field: str = "org__path", own: Q | None = None
+) -> QuerySet:
+    """``qs`` filtered to the units the user reads, plus, for a helper, ``own``: the records of
+    their own pairings. Deny by default: a helper without pairings sees nothing."""
     scope = scope_of(user)
     if scope.is_sysadmin:
         return qs
-    # Helpers see their own beneficiaries through their pairings (a later part); until they
-    # have pairings, their registry is empty: deny by default.
-    return qs.filter(scope.read_q(path_field))
+    query = scope.read_q(path_field)
+    if own is not None and scope.helper_org_ids:
+        query |= own
+    return qs.filter(query)
+
+
+def _own_pairings(user: User) -> QuerySet:
+    """The helper's pairings in force today (imported here: pairings builds on the registry)."""
+    from django.utils import timezone
+
+    from bangfu.pairings.models import Pairing
+
+    return Pairing.objects.filter(helper__user=user).active_on(timezone.localdate())
 
 
 def person_list(*, user: User) -> QuerySet[Person]:
-    return _scoped(Person.objects.all(), user).select_related("org")
+    own = None
+    if scope_of(user).helper_org_ids:
+        pairings = _own_pairings(user)
+        households = pairings.exclude(household=None).values("household_id")
+        own = Q(pk__in=pairings.exclude(person=None).values("person_id")) | Q(
+            pk__in=Member.objects.filter(household_id__in=households).values("person_id")
+        )
+    return _scoped(Person.objects.all(), user, own=own).select_related("org")
 
 
 def household_list(*, user: User) -> QuerySet[Household]:
-    return _scoped(Household.objects.all(), user).select_related("org", "head")
+    own = None
+    if scope_of(user).helper_org_ids:
+        own = Q(pk__in=_own_pairings(user).exclude(household=None).values("household_id"))
+    return _scoped(Household.objects.all(), user, own=own).select_related("org", "head")
 
 
 def helper_list(*, user: User) -> QuerySet[Helper]:

@@ -558,7 +558,7 @@ def _run(codes: list[str] | None = None, **scope: Any) -> quality.QualityReport:
     )
 
 
-@pytest.mark.parametrize("code", sorted(IMPLEMENTATIONS))
+@pytest.mark.parametrize("code", sorted(BUILDERS))
 def test_check_finds_the_failing_record_and_not_the_passing_one(world, code):
     failing, passing = BUILDERS[code](Make(world))
     assert failing and passing
@@ -629,18 +629,68 @@ def test_every_check_is_implemented_and_every_implementation_declared():
     assert set(IMPLEMENTATIONS) <= declared, set(IMPLEMENTATIONS) - declared
     assert declared - needs_app <= set(IMPLEMENTATIONS), declared - needs_app - set(IMPLEMENTATIONS)
     assert len(IMPLEMENTATIONS) >= 30
-    assert set(BUILDERS) == set(IMPLEMENTATIONS), set(BUILDERS) ^ set(IMPLEMENTATIONS)
+    # Checks of other apps are tested with those apps (test_pairing_checks_run_…).
+    assert set(BUILDERS) == set(IMPLEMENTATIONS) - needs_app, set(BUILDERS) ^ set(IMPLEMENTATIONS)
+    quality._load_app_checks()
+    assert needs_app <= set(IMPLEMENTATIONS)  # pairings is installed: its checks are there
 
 
-def test_pairing_checks_are_listed_as_skipped(world):
+def test_checks_of_an_app_not_installed_are_listed_as_skipped(world, monkeypatch):
+    from django.apps import apps
+
+    real = apps.is_installed
+    monkeypatch.setattr(apps, "is_installed", lambda name: name != "bangfu.pairings" and real(name))
     report = _run()
     skipped = {s.code: s for s in report.skipped}
     assert set(skipped) == {"B101", "B102"}
     assert all("pairings" in s.reason for s in skipped.values())
     assert skipped["B101"].title == "未落实帮扶责任人"
     assert not {"B101", "B102"} & set(report.ran)
-    assert set(report.ran) == set(IMPLEMENTATIONS)
     assert [s.code for s in _run(["B102"]).skipped] == ["B102"]
+
+
+def test_pairing_checks_run_when_pairings_are_installed(world):
+    import datetime
+
+    from bangfu.pairings.models import Pairing
+    from bangfu.programs.models import Program, ProgramTemplate
+    from bangfu.programs.services import load_builtin_templates
+    from bangfu.registry.models import Helper
+    from bangfu.registry.tests.factories import PersonFactory, household_with_members
+
+    load_builtin_templates()
+    template = ProgramTemplate.objects.get(code="jingzhun")
+    program = Program.objects.create(
+        code="P",
+        name="p",
+        template=template,
+        org=world.a,
+        area=world.a,
+        start=datetime.date(2020, 1, 1),
+        definition=template.definition,
+    )
+    day = datetime.date(2020, 1, 1)
+    paired = household_with_members(world.a1v, 1, statuses=[(day, "assisting")])
+    lonely = household_with_members(world.a1v, 1, statuses=[(day, "assisting")])
+    exited = household_with_members(world.a1v, 1, statuses=[(day, "identified")])
+    exited.status = "exited"
+    exited.save()
+    busy = Helper.objects.create(person=PersonFactory(org=world.a1), org=world.a1, capacity=1)
+    calm = Helper.objects.create(person=PersonFactory(org=world.a1), org=world.a1, capacity=5)
+    for helper, household in ((busy, paired), (busy, lonely), (calm, paired)):
+        Pairing.objects.create(
+            program=program, helper=helper, household=household, org=household.org, start=day
+        )
+    Pairing.objects.filter(helper=busy, household=lonely).update(end=datetime.date(2020, 6, 1))
+    Pairing.objects.create(
+        program=program, helper=busy, household=exited, org=exited.org, start=day
+    )
+    report = _run(["B101", "B102"])
+    assert report.ids("B101") == {lonely.pk}
+    assert report.ids("B102") == {busy.pk}
+    assert not report.skipped
+    finding = next(f for f in report.findings if f.code == "B102")
+    assert "结对 2 户, 超过最多帮扶数 1" in finding.message
 
 
 def test_a_declared_check_without_implementation_is_skipped_not_missing(world, monkeypatch):
