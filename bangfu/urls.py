@@ -11,5 +11,7 @@ urlpatterns = [
     path("audit/", include("bangfu.audit.urls")),
     path("registry/", include("bangfu.registry.urls")),
     path("transfer/", include("bangfu.transfer.urls")),
+    path("programs/", include("bangfu.programs.urls")),
+    path("pairings/", include("bangfu.pairings.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

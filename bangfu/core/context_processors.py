@@ -39,6 +39,14 @@ def navigation(request: HttpRequest) -> dict:
                 ],
             }
         )
+    if scope.is_sysadmin or scope.read_paths or scope.helper_org_ids:
+        work = [
+            item(_("帮扶项目"), "programs:program_list", "★", "/programs/"),
+            item(_("结对名单"), "pairings:pairing_list", "⇄", "/pairings/"),
+        ]
+        if scope.is_sysadmin or scope.read_paths:
+            work.append(item(_("覆盖情况"), "pairings:coverage", "◎", "/pairings/coverage/"))
+        groups.append({"title": _("结对帮扶"), "items": work})
     manage = []
     if scope.is_sysadmin or scope.read_paths:
         manage.append(item(_("组织机构"), "orgs:tree", "▦", "/orgs/"))

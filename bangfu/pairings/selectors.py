@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from bangfu.accounts.scope import scope_of
 from bangfu.core.tree import prefix_q
-from bangfu.pairings.models import Pairing
+from bangfu.pairings.models import Pairing, PairingQuerySet
 from bangfu.programs.models import Program
 from bangfu.registry.choices import NOT_EXITED
 from bangfu.registry.models import Helper, Household, Person, UnitBeneficiary
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from bangfu.accounts.models import User
 
 
-def pairing_list(*, user: User) -> QuerySet[Pairing]:
+def pairing_list(*, user: User) -> PairingQuerySet:
     """Pairings the user may see: of units they read (the beneficiary's unit or the program's
     organiser), and a helper's own."""
     scope = scope_of(user)
@@ -88,8 +88,9 @@ def beneficiary_pool(program: Program) -> QuerySet[Any]:
 
 def helper_pool(program: Program) -> QuerySet[Helper]:
     """The helpers a person-helper program draws on: active helpers in the organiser's subtree,
-    with one of the template's tags where it names any."""
-    tags = program.definition["helper"].get("tags") or []
+    with one of the template's ``required_tags`` where it names any (teachers for 四个一); its
+    ``tags`` are only preferred (the matching weighs them)."""
+    tags = program.definition["helper"].get("required_tags") or []
     qs = Helper.objects.filter(prefix_q("org__path", program.org.path), is_active=True)
     return qs.filter(person__tags__name__in=tags).distinct() if tags else qs
 

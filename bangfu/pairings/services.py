@@ -83,6 +83,18 @@ def pairing_create(
     org = target.org if household or person else beneficiary_org  # type: ignore[union-attr]
     assert org is not None
     _may_manage(actor, program, org)
+    if not org.is_descendant_of(program.area):
+        raise ValidationError(
+            {
+                "beneficiary": [
+                    _("%(who)s不在本项目的帮扶范围“%(area)s”内")
+                    % {
+                        "who": getattr(target, "name", None) or str(target),
+                        "area": program.area.name,
+                    }
+                ]
+            }
+        )
     if beneficiary_org is not None:
         kinds = program.definition["beneficiary"].get("org_kinds") or []
         if kinds and beneficiary_org.kind not in kinds:

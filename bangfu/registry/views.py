@@ -72,6 +72,13 @@ def _reader(request: AuthedRequest) -> None:
         raise Http404
 
 
+def _reader_or_helper(request: AuthedRequest) -> None:
+    """Readers of a subtree, and helpers, whose selectors show their own beneficiaries only."""
+    scope = scope_of(request.user)
+    if not (scope.is_sysadmin or scope.read_paths or scope.helper_org_ids):
+        raise Http404
+
+
 def _writer_of(request: AuthedRequest, org: Any) -> None:
     if not scope_of(request.user).can_admin_org(org):
         raise Http404
@@ -99,7 +106,7 @@ def _form_page(request: AuthedRequest, form, *, title: str, back: str, crumbs=()
 
 @login_required
 def person_list_view(request: AuthedRequest) -> HttpResponse:
-    _reader(request)
+    _reader_or_helper(request)
     filterset = PersonFilter(
         request.GET or None,
         queryset=person_list(user=request.user).prefetch_related("tags"),
@@ -113,7 +120,7 @@ def person_list_view(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def person_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    _reader(request)
+    _reader_or_helper(request)
     person = person_get(user=request.user, pk=pk)
     audit_personal_view(actor=request.user, obj=person, summary=_("查看人员 %s") % person.name)
     scope = scope_of(request.user)
@@ -229,7 +236,7 @@ def _find_or_create_person(
 
 @login_required
 def household_list_view(request: AuthedRequest) -> HttpResponse:
-    _reader(request)
+    _reader_or_helper(request)
     filterset = HouseholdFilter(
         request.GET or None,
         queryset=household_list(user=request.user).annotate(size=Count("members")).order_by("code"),
@@ -245,7 +252,7 @@ def household_list_view(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    _reader(request)
+    _reader_or_helper(request)
     household = household_get(user=request.user, pk=pk)
     audit_personal_view(actor=request.user, obj=household, summary=_("查看一户一档 %s") % household)
     scope = scope_of(request.user)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from bangfu.pairings import views
+
+app_name = "pairings"
+urlpatterns = [
+    path("", views.pairing_list_view, name="pairing_list"),
+    path("new/", views.pairing_create, name="pairing_create"),
+    path("bulk/", views.pairings_bulk, name="pairings_bulk"),
+    path("coverage/", views.coverage_view, name="coverage"),
+    path("<int:pk>/", views.pairing_detail, name="pairing_detail"),
+    path("<int:pk>/end/", views.pairing_end, name="pairing_end"),
+    path("<int:pk>/transfer/", views.pairing_transfer, name="pairing_transfer"),
+]
