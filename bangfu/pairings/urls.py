@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from bangfu.pairings import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/", views.pairing_detail, name="pairing_detail"),
     path("<int:pk>/end/", views.pairing_end, name="pairing_end"),
     path("<int:pk>/transfer/", views.pairing_transfer, name="pairing_transfer"),
+    path("", include("bangfu.pairings.commitment_urls")),
 ]

@@ -215,6 +215,10 @@ def pairing_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         "pairings/pairing_detail.html",
         {
+            "sides": [
+                ("helper", _("帮扶人承诺书"), pairing.helper_signed_on),
+                ("beneficiary", _("帮扶对象承诺书"), pairing.beneficiary_signed_on),
+            ],
             "pairing": pairing,
             "history": history,
             "later": later,

@@ -519,8 +519,11 @@ PAIRING_CASES = [
 ]
 
 
-def test_every_program_url_has_a_case():
+def test_every_program_and_pairing_url_has_a_case():
+    from bangfu.pairings.tests.test_commitments import CASES as COMMITMENT_CASES
+
     assert_covers("programs", PROGRAM_CASES)
+    assert_covers("pairings", [*PAIRING_CASES, *COMMITMENT_CASES])
 
 
 @pytest.mark.parametrize(("case", "persona"), matrix(PROGRAM_CASES), ids=str)
