@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from bangfu.accounts.scope import scope_of
 from bangfu.pairings.models import Pairing
+from bangfu.pairings.plans import measure_texts
 from bangfu.pairings.selectors import pairing_list
 
 if TYPE_CHECKING:
@@ -169,8 +170,8 @@ def letter_context(pairing: Pairing) -> dict[str, Any]:
         "kinds": kinds,
         "start": start,
         "start_date": pairing.start,
-        # The plan's measures (帮扶措施) once plans exist; until then the areas of help below.
-        "measures": [],
+        # The plan's measures (帮扶措施), common ones first; the areas of help besides.
+        "measures": measure_texts(pairing),
         "areas": areas,
         "texts": texts,
         "titles": {side: letter_title(side, kinds[side]) for side in SIDES},

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/end/", views.pairing_end, name="pairing_end"),
     path("<int:pk>/transfer/", views.pairing_transfer, name="pairing_transfer"),
     path("", include("bangfu.pairings.commitment_urls")),
+    path("", include("bangfu.pairings.plan_urls")),
 ]

@@ -587,3 +587,19 @@ def test_helper_of_another_pairing_is_not_found(world, client):
     for pairing in (world.student_pairing, world.village_pairing):
         url = reverse("pairings:commitment_docx", args=[pairing.pk, "helper"])
         assert client.get(url).status_code == 404
+
+
+def test_letters_list_the_plans_measures(world):
+    from bangfu.pairings.plans import measure_add
+
+    pairing = world.hh_pairing
+    measure_add(
+        actor=world.admin,
+        program=pairing.program,
+        pairing=pairing,
+        measure_type="产业",
+        description="发展林下养鸡 200 羽",
+        responsible="李帮扶",
+    )
+    _document, text = _docx_text(letter_docx(pairing, "helper"))
+    assert "帮扶措施" in text and "发展林下养鸡 200 羽" in text

@@ -20,7 +20,11 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) event.preventDefault();
+    if (question && !window.confirm(question)) {
+      // Captured at the document, before htmx's own listener on the form: stop it here too.
+      event.preventDefault();
+      event.stopPropagation();
+    }
   }, true);
 
   // Charts: <div class="chart" data-chart="id-of-json-script"> with an ECharts option as JSON.
