@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "export": "导出一个标准表, 身份证号和电话默认遮蔽 (export a standard sheet, masked)",
     "report": "报表: bangfu report status --as-of DATE [--org CODE] [--from D --to D] "
     "[--format json] (reports)",
+    "match": "匹配建议: bangfu match --program CODE [--apply] [--format json] [--date DATE] "
+    "(suggest helpers for unpaired beneficiaries as one optimisation)",
     "createadmin": "新建系统管理员账号 (create a system administrator account)",
     "migrate": "建立或升级数据库表结构 (create or upgrade the database schema)",
     "collectstatic": "收集静态文件到 BANGFU_STATIC_ROOT, 生产部署前执行 (collect static files)",

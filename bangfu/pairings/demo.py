@@ -103,8 +103,47 @@ def _sign(ctx: DemoContext, pairings: list[Pairing], rng: random.Random) -> None
                 )
 
 
+MEASURES = [
+    ("产业", "发展林下养鸡 200 羽, 协调鸡苗和技术指导"),
+    ("就业", "推荐长子到县工业园务工"),
+    ("教育", "落实两名子女的教育资助"),
+    ("健康", "办理慢性病门诊卡, 落实家庭医生签约"),
+]
+
+
+def seed_plans(ctx: DemoContext) -> None:
+    """The common plan of every program from its template, and personal plans for a few."""
+    from bangfu.pairings.models import Plan
+    from bangfu.pairings.plans import common_plan_from_template, measure_add, plan_save
+
+    if Plan.objects.exists():
+        return
+    admin = ctx.users["admin"]
+    for program in Program.objects.order_by("pk"):
+        common_plan_from_template(actor=admin, program=program)
+    jz = Program.objects.get(code="2026-JZ")
+    for i, pairing in enumerate(Pairing.objects.filter(program=jz, end=None).order_by("pk")[:6]):
+        plan_save(
+            actor=admin,
+            program=jz,
+            pairing=pairing,
+            goals="两年内实现稳定增收, 家庭人均纯收入超过当年监测线",
+        )
+        for measure_type, text in MEASURES[: 2 + i % 3]:
+            measure_add(
+                actor=admin,
+                program=jz,
+                pairing=pairing,
+                measure_type=measure_type,
+                description=text,
+                responsible=pairing.helper_name,
+            )
+    ctx.count("帮扶计划", Plan.objects.count())
+
+
 def seed(ctx: DemoContext) -> None:
     if Pairing.objects.exists():
+        seed_plans(ctx)
         return
     rng = random.Random("pairings")
     admin = ctx.users["admin"]
@@ -147,3 +186,4 @@ def seed(ctx: DemoContext) -> None:
     for group in (jz, syg, st, kn, cx, bc):
         _sign(ctx, group, rng)
     ctx.count("结对", Pairing.objects.count())
+    seed_plans(ctx)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/transfer/", views.pairing_transfer, name="pairing_transfer"),
     path("", include("bangfu.pairings.commitment_urls")),
     path("", include("bangfu.pairings.plan_urls")),
+    path("", include("bangfu.pairings.match_urls")),
 ]

@@ -13,12 +13,11 @@ import types
 import docx
 import pypdf
 import pytest
-from django.urls import URLPattern, URLResolver, include, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from bangfu import urls as root_urls
 from bangfu.audit.models import AuditEvent
 from bangfu.core.testing import UrlCase, check, matrix
 from bangfu.pairings.commitments import (
@@ -41,33 +40,7 @@ D = datetime.date
 START = D(2026, 3, 1)
 
 
-def _names(patterns) -> set[str]:
-    names: set[str] = set()
-    for p in patterns:
-        if isinstance(p, URLResolver) and not p.namespace:
-            names |= _names(p.url_patterns)
-        elif isinstance(p, URLPattern) and p.name:
-            names.add(p.name)
-    return names
-
-
-def _urlpatterns() -> list:
-    """The project's URLs, with this module's inside the ``pairings`` namespace until the
-    project includes them there itself."""
-    from bangfu.pairings import commitment_urls
-
-    patterns = list(root_urls.urlpatterns)
-    for i, p in enumerate(patterns):
-        if isinstance(p, URLResolver) and p.namespace == "pairings":
-            if "commitment_docx" not in _names(p.url_patterns):
-                combined = [*p.url_patterns, *commitment_urls.urlpatterns]
-                patterns[i] = path(str(p.pattern), include((combined, "pairings")))
-            return patterns
-    return [*patterns, path("pairings/", include((commitment_urls.urlpatterns, "pairings")))]
-
-
-urlpatterns = _urlpatterns()
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.django_db]
 
 
 def _person(org, name):

@@ -11,11 +11,10 @@ import re
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import URLPattern, URLResolver, include, path, reverse
+from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bangfu import urls as root_urls
 from bangfu.accounts.tests.factories import RoleFactory, UserFactory
 from bangfu.audit.models import AuditEvent
 from bangfu.core.testing import UrlCase, check, matrix
@@ -62,33 +61,6 @@ JINGZHUN_TYPES = [
 
 
 # -- the URLs, inside the pairings namespace until the project includes them there ----------
-
-
-def _names(patterns) -> set[str]:
-    names: set[str] = set()
-    for p in patterns:
-        if isinstance(p, URLResolver) and not p.namespace:
-            names |= _names(p.url_patterns)
-        elif isinstance(p, URLPattern) and p.name:
-            names.add(p.name)
-    return names
-
-
-def _urlpatterns() -> list:
-    from bangfu.pairings import plan_urls
-
-    patterns = list(root_urls.urlpatterns)
-    for i, p in enumerate(patterns):
-        if isinstance(p, URLResolver) and p.namespace == "pairings":
-            if "program_plan" not in _names(p.url_patterns):
-                combined = [*p.url_patterns, *plan_urls.urlpatterns]
-                patterns[i] = path(str(p.pattern), include((combined, "pairings")))
-            return patterns
-    return [*patterns, path("pairings/", include((plan_urls.urlpatterns, "pairings")))]
-
-
-urlpatterns = _urlpatterns()
-pytestmark = [pytest.mark.urls(__name__)]
 
 
 # -- the world -------------------------------------------------------------------------------

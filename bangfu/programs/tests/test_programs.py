@@ -521,10 +521,11 @@ PAIRING_CASES = [
 
 def test_every_program_and_pairing_url_has_a_case():
     from bangfu.pairings.tests.test_commitments import CASES as COMMITMENT_CASES
+    from bangfu.pairings.tests.test_matching import CASES as MATCH_CASES
     from bangfu.pairings.tests.test_plans import CASES as PLAN_CASES
 
     assert_covers("programs", PROGRAM_CASES)
-    assert_covers("pairings", [*PAIRING_CASES, *COMMITMENT_CASES, *PLAN_CASES])
+    assert_covers("pairings", [*PAIRING_CASES, *COMMITMENT_CASES, *PLAN_CASES, *MATCH_CASES])
 
 
 @pytest.mark.parametrize(("case", "persona"), matrix(PROGRAM_CASES), ids=str)
