@@ -46,8 +46,9 @@ def navigation(request: HttpRequest) -> dict:
         ]
         if scope.is_sysadmin or scope.read_paths:
             work.append(item(_("覆盖情况"), "pairings:coverage", "◎", "/pairings/coverage/"))
-        work.append(item(_("承诺书未签订"), "pairings:commitments_unsigned", "✎",
-                         "/pairings/commitments/"))
+        work.append(
+            item(_("承诺书未签订"), "pairings:commitments_unsigned", "✎", "/pairings/commitments/")
+        )
         groups.append({"title": _("结对帮扶"), "items": work})
     manage = []
     if scope.is_sysadmin or scope.read_paths:
