@@ -16,7 +16,16 @@ from django.utils.translation import gettext as _
 from bangfu.transfer.spec import Kind
 
 # Modules of this package that define a ``KIND``, in the order the pages list them.
-_BUILTIN = ("orgs", "persons", "households", "members", "status_changes", "helpers")
+_BUILTIN = (
+    "orgs",
+    "persons",
+    "households",
+    "members",
+    "status_changes",
+    "helpers",
+    "programs",
+    "pairings",
+)
 _KINDS: dict[str, Kind] = {}
 _loaded = False
 
