@@ -50,8 +50,9 @@ PROGRAMS = [
 
 
 def seed(ctx: DemoContext) -> None:
-    if load_builtin_templates():
-        ctx.count("项目模板")
+    created = load_builtin_templates()
+    if created:
+        ctx.count("项目模板", created)
     for code, name, template, org, area, start in PROGRAMS:
         if Program.objects.filter(code=code).exists():
             continue

@@ -244,8 +244,9 @@ def loose_person(ctx, key: str, org, *, age: tuple, **fields) -> None:
 def seed(ctx: DemoContext) -> None:
     from bangfu.registry.quality import load_default_income_lines
 
-    if load_default_income_lines():
-        ctx.count("收入标准线")
+    lines = load_default_income_lines()
+    if lines:
+        ctx.count("收入标准线", lines)
     o = ctx.orgs
     # 精准扶贫一对一: poor households in six villages
     villages = [
