@@ -19,15 +19,21 @@ Rules shared by every kind (docs/import-export.md):
 from __future__ import annotations
 
 import datetime
+import multiprocessing
+import os
+import threading
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -47,7 +53,7 @@ from bangfu.core.parsing import (
     phone_problem,
     split_tags,
 )
-from bangfu.core.pinyin import pinyin_key, pinyin_sort_key
+from bangfu.core.pinyin import pinyin_keys
 from bangfu.core.tree import path_ids
 from bangfu.orgs.models import Org
 from bangfu.transfer.reader import Row, Sheet, read_sheet
@@ -60,6 +66,13 @@ M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
 
 LOOKUP_CHUNK = 2000  # values per IN (...) query when looking records up
+# A streamed sheet of at least this many rows is parsed by two processes (Importer.read_rows),
+# which pass their parts through a pipe of this size.
+PARALLEL_MIN_ROWS = 10_000
+PIPE_BYTES = 1024 * 1024
+# SQLite's page cache during a bulk insert, in KiB: inserting 200,000 rows into tables with
+# several indexes in key order other than the insert's needs more than the default 2 MB.
+SQLITE_INSERT_CACHE_KIB = 16 * 1024
 WRITE_BATCH = 1000  # rows per INSERT/UPDATE (Django lowers it to SQLite's parameter limit)
 TRUE_WORDS = frozenset({"是", "安全", "有", "√", "✓", "✔", "y", "yes", "true", "1", "在岗"})
 FALSE_WORDS = frozenset(
@@ -142,14 +155,141 @@ def fetch_in(qs: models.QuerySet[Any, T], field_name: str, values: Iterable[Any]
 
 
 def person_keys(name: str) -> tuple[str, str]:
-    """(name_pinyin, name_sort) exactly as ``Person.save`` computes them (bulk_create bypasses
-    save). pypinyin runs once: ``pinyin_sort_key`` gives the syllables joined by spaces, from
-    which ``pinyin_key``'s "full initials" form follows (tested against it)."""
-    syllables = [s for s in pinyin_sort_key(name, person_name=True).split(" ") if s]
-    if not syllables:
-        return pinyin_key(name, person_name=True), ""
-    key = "".join(syllables) + " " + "".join(s[0] for s in syllables)
-    return key, " ".join(syllables)[:200]
+    """(name_pinyin, name_sort) exactly as ``Person.save`` computes them (bulk writes bypass
+    save), from one reading of the name (``pinyin_keys``)."""
+    key, sort = pinyin_keys(name, person_name=True)
+    return key, sort[:200]
+
+
+# -- bulk writes ---------------------------------------------------------------------------------
+# SQL below is built only from the models' own table and column names, quoted by the database
+# backend; every value is a bound parameter.
+
+
+def _table(model: type[models.Model]) -> tuple[str, str]:
+    """The model's quoted table name and primary key column."""
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None
+    return quote(model._meta.db_table), quote(pk.column)
+
+
+class BulkInsert:
+    """Inserts many new rows of one model with the column values ``bulk_create`` would write, at
+    the speed of the database's own bulk path: one ``executemany`` on SQLite (where Django's
+    bulk_create cuts its statements at 999 parameters: 66 persons) and ``COPY`` on PostgreSQL.
+
+    ``varying`` names the fields (by attname) that each row gives, in that order, as database
+    values (:meth:`prep` turns a value into one, cached per distinct value). Every other concrete
+    field gets what bulk_create gives an object that leaves it unset: ``now`` for ``auto_now`` and
+    ``auto_now_add`` fields, else the field's default. As with bulk_create, no ``save()`` runs
+    and no signal is sent. Call :meth:`run` inside the import's transaction.
+    """
+
+    def __init__(self, model: type[models.Model], varying: Sequence[str], *, now: Any) -> None:
+        self.model = model
+        fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
+        self.varying = [fields[name] for name in varying]
+        constant = [f for name, f in fields.items() if name not in varying]
+        self.constants = tuple(f.get_db_prep_save(_new_value(f, now), connection) for f in constant)
+        self.columns = [f.column for f in (*self.varying, *constant)]
+        self._prepared: dict[str, dict[Any, Any]] = {}
+
+    def prep(self, name: str, value: Any) -> Any:
+        """The database value of ``value`` for the field ``name`` (a date is text on SQLite)."""
+        cache = self._prepared.setdefault(name, {})
+        try:
+            return cache[value]
+        except KeyError:
+            field: Any = self.model._meta.get_field(name)
+            prepared = cache[value] = field.get_db_prep_save(value, connection)
+            return prepared
+
+    def run(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Insert one row for each tuple of varying values."""
+        constants = self.constants
+        full = (row + constants for row in rows)
+        table, _pk = _table(self.model)
+        columns = ", ".join(connection.ops.quote_name(c) for c in self.columns)
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in full:
+                        copy.write_row(row)
+                return
+            marks = ", ".join(["%s"] * len(self.columns))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+            cursor.execute("PRAGMA cache_size")
+            (previous,) = cursor.fetchone()
+            larger = previous < 0 and -previous < SQLITE_INSERT_CACHE_KIB  # negative: in KiB
+            if larger:
+                cursor.execute(f"PRAGMA cache_size = -{SQLITE_INSERT_CACHE_KIB:d}")
+            try:
+                cursor.executemany(sql, full)  # type: ignore[arg-type]
+            finally:
+                if larger:
+                    cursor.execute(f"PRAGMA cache_size = {int(previous):d}")
+
+
+def _new_value(field: Any, now: datetime.datetime) -> Any:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return now
+    return field.get_default()
+
+
+def last_id(model: type[models.Model]) -> int:
+    """The highest primary key in the model's table (0 when it is empty)."""
+    table, pk = _table(model)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX({pk}) FROM {table}")  # noqa: S608
+        (value,) = cursor.fetchone()
+    return int(value or 0)
+
+
+def ids_of_new(
+    model: type[models.Model], key_field: str, keys: Sequence[Any], *, after: int
+) -> list[int]:
+    """The ids of the rows just inserted, in one statement, with these values of the unique
+    ``key_field`` (in this order), in the same order.
+
+    A statement's rows get increasing ids in row order (SQLite, while the import holds the
+    write lock; PostgreSQL, from the sequence). When the ids above ``after`` (the highest id
+    before the insert) are exactly as many as the keys, consecutive, and the first and last are
+    the first and last key's, they are the rows' ids. Otherwise (another writer's rows among
+    them, on PostgreSQL) they are read in one pass in id order, any row that is not the next
+    key's put aside, and a key not found at all looked up by key.
+    """
+    table, pk = _table(model)
+    key: Any = model._meta.get_field(key_field)
+    column = connection.ops.quote_name(key.column)
+    with connection.cursor() as cursor:
+        span = f"SELECT MIN({pk}), MAX({pk}), COUNT(*) FROM {table} WHERE {pk} > %s"  # noqa: S608
+        cursor.execute(span, [after])
+        low, high, count = cursor.fetchone()
+        if not keys:
+            return []
+        if count == len(keys) and high - low + 1 == count:
+            ends = f"SELECT {pk}, {column} FROM {table} WHERE {pk} IN (%s, %s)"  # noqa: S608
+            cursor.execute(ends, [low, high])
+            found = dict(cursor.fetchall())
+            if found.get(low) == keys[0] and found.get(high) == keys[-1]:
+                return list(range(low, high + 1))
+        ids = array("q")
+        others: dict[Any, int] = {}
+        scan = f"SELECT {column}, {pk} FROM {table} WHERE {pk} > %s ORDER BY {pk}"  # noqa: S608
+        cursor.execute(scan, [after])
+        for value, pk_value in cursor:
+            if len(ids) < len(keys) and value == keys[len(ids)]:
+                ids.append(pk_value)
+            else:
+                others[value] = pk_value
+    if len(ids) < len(keys):
+        rest = keys[len(ids) :]
+        missing = [k for k in rest if k not in others]
+        pairs = model._default_manager.values_list(key_field, "pk")
+        others.update(fetch_in(pairs, key_field, missing))
+        ids.extend(others[k] for k in rest)
+    return ids.tolist()
 
 
 class Importer:
@@ -162,6 +302,9 @@ class Importer:
 
     #: label of a row's record in the audit summary (人员, 户 …); the kind's label by default
     noun: ClassVar[str] = ""
+    #: whether :meth:`validate` takes the rows from ``sheet.each_row()`` as the file is read
+    #: (``sheet.rows`` is then empty) instead of from ``sheet.rows``
+    streams: ClassVar[bool] = False
 
     def __init__(
         self, *, kind: Kind, sheet: Sheet, actor: Any, today: datetime.date | None = None
@@ -179,6 +322,10 @@ class Importer:
         self.paths: set[str] = set()
         self.now = timezone.now()
         self.written: dict[str, set[int]] = defaultdict(set)
+        # Where run_import lets the importer open the import's transaction before write() (to
+        # write early, see begin()); None in a dry run.
+        self.transaction: ExitStack | None = None
+        self.began = False
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -457,6 +604,17 @@ class Importer:
     def write(self) -> None:
         raise NotImplementedError
 
+    def begin(self) -> bool:
+        """Open the import's transaction, if it is not open yet, to write before :meth:`write`
+        (while a helper process parses); False in a dry run. Should the import then end with
+        errors, run_import rolls back what was written."""
+        if self.transaction is None:
+            return False
+        if not self.began:
+            self.transaction.enter_context(transaction.atomic())
+            self.began = True
+        return True
+
     def wrote(self, what: str, objs: Iterable[models.Model]) -> None:
         """Note the records written (after the write, when new ones have their ids)."""
         self.written[what].update(o.pk for o in objs if o.pk is not None)
@@ -466,6 +624,121 @@ class Importer:
         for obj in objs:
             if hasattr(obj, "updated_at"):
                 obj.updated_at = self.now
+
+    # -- reading a streamed sheet with two processes ---------------------------------------------
+
+    def read_rows(
+        self,
+        parse: Callable[[Iterable[Row]], Iterable[T]],
+        *,
+        meanwhile: Callable[[list[T]], None] | None = None,
+        upper_share: float = 0.5,
+    ) -> list[T]:
+        """What ``parse`` yields over the rows of the (streamed) sheet, in row order.
+
+        ``parse`` is a generator: it reads rows, records their errors with :meth:`fail` and
+        yields, every so many rows, what the rest of the import needs of them (picklable). On
+        a large workbook and a machine with a second core, a forked helper process parses the
+        rows from the middle of the sheet on meanwhile and sends what it yields, with the errors
+        it found, as it goes; so ``parse`` must not use the database, nor change the importer
+        other than through :meth:`fail`. The outcome is the same as with one process: the same
+        parts in row order, the same errors, the same problems with the file; should the
+        helper fail, this process parses the lower rows itself. Then ``meanwhile``, if given,
+        is called with the parts of the upper rows while the helper is still at work.
+        ``upper_share``: the share of the rows this process parses (less than half when
+        ``meanwhile`` has work to do).
+        """
+        split = self._split_row(upper_share)
+        if split is None:
+            return list(parse(self.sheet.each_row()))
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        with suppress(ImportError, OSError):  # a pipe that holds a part or two (Linux)
+            import fcntl
+
+            fcntl.fcntl(sender.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        helper = context.Process(target=self._helper, args=(parse, split, sender), daemon=True)
+        helper.start()
+        sender.close()
+        inbox: list[tuple[Any, ...]] = []  # the helper's messages
+
+        def collect() -> None:
+            """Take in what the helper sends, to its last message."""
+            while not inbox or inbox[-1][0] == "part":
+                try:
+                    inbox.append(receiver.recv())
+                except (EOFError, OSError):
+                    inbox.append(("failed", "the helper process ended"))
+
+        # A thread takes the helper's parts in as they come, so that it never waits to send.
+        collector = threading.Thread(target=collect, daemon=True)
+        collector.start()
+        rows = self.sheet.each_row()
+        reached: list[Row] = []  # the first row at the split, once this process gets there
+
+        def upper() -> Iterator[Row]:
+            for row in rows:
+                if row.number >= split:
+                    reached.append(row)
+                    return
+                yield row
+
+        try:
+            results = list(parse(upper()))
+            if not reached:  # the data ended above the split: the helper's rows are no data
+                helper.terminate()
+            elif meanwhile is not None:
+                meanwhile(results)
+        except BaseException:
+            helper.terminate()
+            raise
+        finally:
+            collector.join()
+            receiver.close()
+            helper.join()
+        if not reached:
+            return results
+        if inbox[-1][0] != "done":
+            results.extend(parse(chain(reached, rows)))
+            return results
+        for _part, result, errors in inbox[:-1]:
+            self.errors.extend(errors)
+            self.bad.update(e.row for e in errors)
+            results.append(result)
+        _done, problems, count = inbox[-1]
+        self.sheet.problems.extend(problems)
+        self.sheet.streamed += count - 1  # the helper read the row at the split too
+        return results
+
+    def _split_row(self, upper_share: float) -> int | None:
+        """The Excel row where the helper process starts, or None to read with one process."""
+        last = self.sheet.last_row
+        first = self.sheet.header_row + 1
+        if (
+            self.sheet.stream is None
+            or last is None
+            or last - first + 1 < PARALLEL_MIN_ROWS
+            or len(os.sched_getaffinity(0)) < 2
+            or threading.active_count() > 1  # forking a threaded process is not safe
+            or "fork" not in multiprocessing.get_all_start_methods()
+        ):
+            return None
+        return first + int((last - first + 1) * upper_share)
+
+    def _helper(
+        self, parse: Callable[[Iterable[Row]], Iterable[T]], split: int, sender: Any
+    ) -> None:
+        """In the forked helper: parse the rows from ``split`` on, sending each part."""
+        errors, problems = len(self.errors), len(self.sheet.problems)
+        try:
+            for result in parse(self.sheet.each_row(start=split)):
+                sender.send(("part", result, self.errors[errors:]))
+                del self.errors[errors:]
+            sender.send(("done", self.sheet.problems[problems:], self.sheet.streamed))
+        except BaseException as exc:  # reported to the parent, which parses the rows itself
+            with suppress(OSError):
+                sender.send(("failed", repr(exc)))
+        sender.close()
 
 
 def lowest_common_unit(paths: Iterable[str]) -> Org | None:
@@ -516,32 +789,21 @@ def run_import(
     if not scope_of(actor).is_admin:
         raise PermissionDenied(_("无权导入数据"))
     name = file_name or Path(path).name
-    sheet = read_sheet(path, spec, file_name=name)
+    sheet = read_sheet(path, spec, file_name=name, stream=spec.importer.streams)
     importer = spec.importer(kind=spec, sheet=sheet, actor=actor)
-    importer.errors.extend(RowError(p.row, p.column, p.message, p.index) for p in sheet.problems)
-    rows = len(sheet.rows)
-    if not sheet.problems:
-        importer.validate()
-    sheet.rows = []  # the plan holds what the write needs: let the cells go
-    errors = sorted(importer.errors, key=lambda e: (e.row, -1 if e.index is None else e.index))
-    result = ImportResult(
-        kind=spec.name,
-        rows=rows,
-        errors=errors,
-        file_name=name,
-        dry_run=dry_run,
-        pending_created=importer.created,
-        pending_updated=importer.updated,
-        header_row=sheet.header_row,
-        ignored=sheet.ignored,
-    )
-    if errors:
-        return result
-    result.created, result.updated = importer.created, importer.updated
-    if dry_run:
-        return result
+    scope = ExitStack()  # the import's transaction, once begun
+    importer.transaction = None if dry_run else scope
     try:
-        with transaction.atomic():
+        with scope:
+            result = _validated(importer, sheet, spec, name, dry_run=dry_run)
+            if result.errors:
+                if importer.began:  # rows were written early: undo them
+                    raise _Undo
+                return result
+            result.created, result.updated = importer.created, importer.updated
+            if dry_run:
+                return result
+            importer.begin()
             importer.write()
             audit_record(
                 actor=actor,
@@ -565,6 +827,8 @@ def run_import(
                 },
             )
         result.written = {k: sorted(v) for k, v in importer.written.items() if v}
+    except _Undo:
+        pass
     except IntegrityError as exc:
         # Someone changed the same records between the check and the write: nothing was kept.
         result.created = result.updated = 0
@@ -580,3 +844,36 @@ def run_import(
             )
         ]
     return result
+
+
+class _Undo(Exception):
+    """Rolls back the import's transaction: rows written early, then errors."""
+
+
+def _validated(
+    importer: Importer, sheet: Sheet, spec: Kind, name: str, *, dry_run: bool
+) -> ImportResult:
+    """Validate the rows; the result as it stands before the write."""
+    problems = len(sheet.problems)
+    if not problems:
+        importer.validate()
+    sheet.finish()  # a streamed sheet: read (and count) what validate() left
+    if len(sheet.problems) > problems:
+        # The file broke off while it was streamed: as when it breaks off before validate(),
+        # only the file's problems are reported.
+        importer.errors, importer.created, importer.updated = [], 0, 0
+    importer.errors[:0] = [RowError(p.row, p.column, p.message, p.index) for p in sheet.problems]
+    rows = sheet.row_count
+    sheet.rows = []  # the plan holds what the write needs: let the cells go
+    errors = sorted(importer.errors, key=lambda e: (e.row, -1 if e.index is None else e.index))
+    return ImportResult(
+        kind=spec.name,
+        rows=rows,
+        errors=errors,
+        file_name=name,
+        dry_run=dry_run,
+        pending_created=importer.created,
+        pending_updated=importer.updated,
+        header_row=sheet.header_row,
+        ignored=sheet.ignored,
+    )

@@ -20,7 +20,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,7 @@ class SheetColumn:
     unit: str | None = None  # "万元", "元" … when the header names one
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One data row: its Excel row number and the cells of the kind's columns (None if empty)."""
 
@@ -82,6 +82,14 @@ class SheetProblem:
 
 @dataclass
 class Sheet:
+    """A sheet as read: its header, its columns and its data rows.
+
+    Read with ``stream=True``, the data rows are not kept in ``rows`` but come one at a time
+    from :meth:`each_row`, as the file is read (a problem met on the way, such as a damaged
+    file, is added to ``problems`` then); :meth:`finish` reads what is left, and ``row_count``
+    is the number of data rows either way.
+    """
+
     kind: Kind
     file_name: str
     header_row: int = 0  # Excel number of the (lower) header row; 0 when none was found
@@ -89,6 +97,36 @@ class Sheet:
     rows: list[Row] = field(default_factory=list)
     problems: list[SheetProblem] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # headers of columns that were not used
+    stream: Iterator[Row] | None = field(default=None, repr=False)
+    streamed: int = 0  # data rows that came from the stream so far
+    # Excel number of the file's last row, when the file says it (a streamed workbook)
+    last_row: int | None = None
+    _skip: Callable[[int], None] | None = field(default=None, repr=False)
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows) + self.streamed
+
+    def each_row(self, *, start: int = 0) -> Iterator[Row]:
+        """The data rows: the kept ones, then (once) those of the stream.
+
+        ``start`` (a streamed sheet whose stream has not begun): only the rows from Excel row
+        ``start`` on; those above it are passed by without being read into cells (another
+        process reads them: their footer, if any, is not seen here)."""
+        yield from self.rows
+        stream, self.stream = self.stream, None
+        skip, self._skip = self._skip, None  # (which holds the file open)
+        if stream is not None:
+            if start and skip is not None:
+                skip(start)
+            for row in stream:
+                self.streamed += 1
+                yield row
+
+    def finish(self) -> None:
+        """Read the rest of the stream (to count its rows and meet any problem in it)."""
+        for _row in self.each_row():
+            pass
 
     def has(self, key: str) -> bool:
         return key in self.columns
@@ -120,11 +158,41 @@ def _cell(value: Any) -> Any:
     return value
 
 
+class Cells(Iterator[list[Any]]):
+    """The rows of a sheet from row 1, each a list of cells from column A (as ``_cell`` gives
+    them). ``number`` is the Excel number of the row ``next()`` gives next; :meth:`skip_to` passes
+    rows by without converting their cells, and ``last`` is the number of the sheet's last row
+    when the file says it (None for CSV)."""
+
+    def __init__(self, raw: Iterator[list[Any]], *, pad: int = 0, last: int | None = None):
+        self._raw = raw
+        self._pad: list[Any] = [None] * pad
+        self.number = 1
+        self.last = last
+
+    def __next__(self) -> list[Any]:
+        raw = next(self._raw)
+        self.number += 1
+        # A text that _cell would return as it is skips the call (the usual cell).
+        return self._pad + [
+            v if v.__class__ is str and v and v[0] != "'" and not v.isspace() else _cell(v)
+            for v in raw
+        ]
+
+    def skip_to(self, number: int) -> None:
+        """Pass the rows above row ``number`` by."""
+        while self.number < number:
+            if next(self._raw, None) is None:
+                return
+            self.number += 1
+
+
 def open_cells(
     path: Path | str, *, file_name: str | None = None
 ) -> tuple[Iterator[list[Any]], list[tuple[int, int, int, int]]]:
     """Every row of the file's data sheet from row 1 and column A (cells as ``_cell`` gives
-    them), and the sheet's merged ranges as (first row, first col, last row, last col).
+    them), and the sheet's merged ranges as (first row, first col, last row, last col). The rows
+    are a :class:`Cells`.
 
     The data sheet is the first visible worksheet that is not a 填写说明 sheet. Raises
     :class:`ReadError` when the file cannot be read.
@@ -132,11 +200,14 @@ def open_cells(
     path = Path(path)
     suffix = Path(file_name or path.name).suffix.lower()
     if suffix == ".csv":
-        return _iter_csv(path), []
+        return Cells(_iter_csv(path)), []
     if suffix in WORKBOOK_SUFFIXES:
         sheet = _open_sheet(path)
         merges = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
-        return _iter_workbook(sheet), merges
+        # iter_rows starts at row 1 but at the sheet's first used column: pad back to column A.
+        pad = sheet.start[1] if sheet.start else 0
+        last = sheet.end[0] + 1 if sheet.end else 0
+        return Cells(_iter_workbook(sheet), pad=pad, last=last), merges
     raise ReadError(
         _("不支持的文件类型“%(suffix)s”, 请上传 %(allowed)s 文件")
         % {"suffix": suffix or "—", "allowed": "、".join(SUFFIXES)}
@@ -162,11 +233,9 @@ def _open_sheet(path: Path) -> Any:
 
 
 def _iter_workbook(sheet: Any) -> Iterator[list[Any]]:
-    # iter_rows starts at row 1 but at the sheet's first used column: pad back to column A.
-    pad = [None] * (sheet.start[1] if sheet.start else 0)
+    """The sheet's rows as calamine gives them."""
     try:
-        for raw in sheet.iter_rows():
-            yield pad + [_cell(v) for v in raw]
+        yield from sheet.iter_rows()
     except CalamineError as exc:
         raise ReadError(_("无法读取文件: %s") % exc) from None
 
@@ -192,8 +261,7 @@ def _iter_csv(path: Path) -> Iterator[list[Any]]:
         raise ReadError(_("无法读取文件: %s") % exc) from None
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    for raw in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        yield [_cell(v) for v in raw]
+    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
 # -- headers -------------------------------------------------------------------------------------
@@ -316,9 +384,21 @@ def find_header(
     return best
 
 
+# The first characters of _FOOTER's words. clean_text only removes invisible characters, trims
+# and collapses whitespace and turns full-width ASCII into ASCII: a text that holds none of these
+# characters does not start with one of those words once cleaned.
+_FOOTER_CHARS = frozenset("制填审负单分主经日备说注合总小")
+
+
 def _is_footer(values: list[Any]) -> bool:
-    first = next((v for v in values if v is not None), None)
-    return first is not None and bool(_FOOTER.match(clean_text(first)))
+    for first in values:
+        if first is not None:
+            break
+    else:
+        return False
+    if isinstance(first, str) and _FOOTER_CHARS.isdisjoint(first):
+        return False
+    return bool(_FOOTER.match(clean_text(first)))
 
 
 def _is_column_numbers(values: list[Any]) -> bool:
@@ -334,9 +414,14 @@ def _is_column_numbers(values: list[Any]) -> bool:
     return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
-def read_sheet(path: Path | str, kind: Kind, *, file_name: str | None = None) -> Sheet:
+def read_sheet(
+    path: Path | str, kind: Kind, *, file_name: str | None = None, stream: bool = False
+) -> Sheet:
     """Read a file as a sheet of ``kind``. Problems with the file as a whole (unreadable, no
-    header, a missing required column, two columns for the same field) are in ``problems``."""
+    header, a missing required column, two columns for the same field) are in ``problems``.
+
+    ``stream``: leave the data rows in the file, to come one at a time from
+    :meth:`Sheet.each_row` (an import of many rows then never holds them all at once)."""
     path = Path(path)
     name = file_name or path.name
     sheet = Sheet(kind=kind, file_name=name)
@@ -382,22 +467,48 @@ def read_sheet(path: Path | str, kind: Kind, *, file_name: str | None = None) ->
                     )
                 )
         wanted = [(c.key, c.index) for c in sheet.columns.values()]
+        assert isinstance(cells, Cells)
+        start_row = 0  # the first row to read (``Sheet.each_row(start=…)``)
 
         def data_rows() -> Iterator[tuple[int, list[Any]]]:
             for offset, row in enumerate(head[header.row + 1 :], start=header.row + 2):
-                yield offset, row
-            for offset, row in enumerate(cells, start=len(head) + 1):
-                yield offset, row
+                if offset >= start_row:
+                    yield offset, row
+            for row in cells:
+                yield cells.number - 1, row
 
-        for number, row in data_rows():
-            if _is_footer(row):
-                break
-            values = {key: (row[i] if i < len(row) else None) for key, i in wanted}
-            if all(v is None for v in values.values()):
-                continue
-            if number == sheet.header_row + 1 and _is_column_numbers(row):
-                continue
-            sheet.rows.append(Row(number=number, values=values))
+        def skip(start: int) -> None:
+            nonlocal start_row
+            start_row = start
+            cells.skip_to(start)
+
+        rows = _rows(data_rows(), wanted, sheet.header_row, sheet.problems.append)
+        if stream:
+            sheet.stream, sheet._skip, sheet.last_row = rows, skip, cells.last
+        else:
+            sheet.rows.extend(rows)
     except ReadError as exc:
         sheet.problems.append(SheetProblem(row=1, column="", message=str(exc)))
     return sheet
+
+
+def _rows(
+    numbered: Iterator[tuple[int, list[Any]]],
+    wanted: list[tuple[str, int]],
+    header_row: int,
+    problem: Callable[[SheetProblem], None],
+) -> Iterator[Row]:
+    """The data rows: up to a footer, without blank rows and a row of column numbers."""
+    try:
+        for number, row in numbered:
+            if _is_footer(row):
+                break
+            width = len(row)
+            values = {key: (row[i] if i < width else None) for key, i in wanted}
+            if [*values.values()].count(None) == len(values):  # a blank row
+                continue
+            if number == header_row + 1 and _is_column_numbers(row):
+                continue
+            yield Row(number=number, values=values)
+    except ReadError as exc:
+        problem(SheetProblem(row=1, column="", message=str(exc)))

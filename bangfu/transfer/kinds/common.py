@@ -29,7 +29,7 @@ from bangfu.registry.choices import (
     Status,
 )
 from bangfu.registry.models import Person
-from bangfu.transfer.importers import Importer, fetch_in, person_keys
+from bangfu.transfer.importers import LOOKUP_CHUNK, Importer, fetch_in, person_keys
 from bangfu.transfer.reader import Row
 from bangfu.transfer.spec import ChoiceTable
 
@@ -169,7 +169,12 @@ class PersonRows(Importer):
         self._pinyin: dict[str, tuple[str, str]] = {}
 
     def load_persons(self, numbers: Iterable[str]) -> None:
-        wanted = [n for n in set(numbers) if n and n not in self.persons]
+        wanted = {n for n in numbers if n and n not in self.persons}
+        if len(wanted) > LOOKUP_CHUNK and Person.objects.count() <= len(wanted):
+            # More numbers than persons on file (a large first import): read the numbers on
+            # file in one pass, and look up only the persons that are there.
+            on_file = Person.objects.values_list("id_number", flat=True).iterator(chunk_size=10000)
+            wanted.intersection_update(on_file)
         for person in fetch_in(Person.objects.select_related("org"), "id_number", wanted):
             self.persons[person.id_number] = person
 

@@ -4,16 +4,31 @@
 
 from __future__ import annotations
 
+import datetime
+from array import array
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, islice
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from bangfu.core.idnumber import IdInfo
+from bangfu.orgs.models import Org
 from bangfu.registry.models import Person, Tag
 from bangfu.registry.selectors import person_list
-from bangfu.transfer.importers import WRITE_BATCH, bulk_update, fetch_in, group_rows
+from bangfu.transfer.importers import (
+    WRITE_BATCH,
+    BulkInsert,
+    bulk_update,
+    fetch_in,
+    ids_of_new,
+    last_id,
+    person_keys,
+)
 from bangfu.transfer.kinds import register
 from bangfu.transfer.kinds.common import (
     EMPLOYMENT,
@@ -23,6 +38,7 @@ from bangfu.transfer.kinds.common import (
     SEX,
     PersonRows,
 )
+from bangfu.transfer.reader import Row
 from bangfu.transfer.spec import (
     ID_SYNONYMS,
     ORG_CODE_SYNONYMS,
@@ -118,127 +134,313 @@ CHOICE_FIELDS = {
 }
 
 
+# A row as kept between reading and writing: (row number, name, ID number, sex, birth date, unit
+# code, phone, tags (None: no tags cell), the other optional fields that are filled {health,
+# schooling, labour, employment, notes} or None, name_pinyin, name_sort).
+Record = tuple[
+    int,
+    str,
+    str,
+    str,
+    datetime.date,
+    str,
+    str,
+    tuple[str, ...] | None,
+    dict[str, str] | None,
+    str,
+    str,
+]
+# What parsing a part of the rows gives: the records of its rows without errors, and (ID number,
+# row) for each row with errors but a valid ID number (for the check for duplicates, which the
+# records' numbers take part in too).
+Part = tuple[list[Record], list[tuple[str, int]]]
+PART_ROWS = 4000  # records per part (what the helper process sends at a time, < 1 MB)
+# The fields a new person's row gives, in this order (BulkInsert fills created_at and updated_at
+# with the import's time).
+OTHER_FIELDS = (*CHOICE_FIELDS, "notes")
+NEW_FIELDS = (
+    "org_id",
+    "name",
+    "id_number",
+    "sex",
+    "birth_date",
+    "name_pinyin",
+    "name_sort",
+    "phone",
+    *OTHER_FIELDS,
+)
+
+
 class PersonImporter(PersonRows):
-    """Creates and updates persons in bulk; tags are replaced by the cell's list when it has one."""
+    """Creates and updates persons in bulk; tags are replaced by the cell's list when it has one.
+
+    Built for rosters of hundreds of thousands of rows (docs/performance.md): the rows are
+    streamed from the file, by two processes for a large file (``read_rows``), and each is kept
+    only as the :data:`Record` the write needs; a cell that repeats from row to row (the unit
+    code, the tags) is parsed once; new persons are inserted as plain rows (``BulkInsert``), not
+    built as model objects.
+    """
+
+    streams = True
 
     def validate(self) -> None:
-        rows: list[tuple[Any, dict[str, Any]]] = []
-        for row in self.sheet.rows:
-            data: dict[str, Any] = {
-                "name": self.text(row, "name", required=True, max_length=50, compact=True),
-                "info": self.identity(row, "id_number"),
-                "org": self.text(row, "org", required=True, compact=True),
-                "tags": self.tags(row, "tags") if self.has("tags") else None,
-                "notes": self.text(row, "notes", max_length=500) if self.has("notes") else "",
-            }
-            if self.has("phone"):
-                data["phone"] = self.phone(row, "phone")
-            for key, table in CHOICE_FIELDS.items():
-                if self.has(key):
-                    data[key] = self.choice(row, key, table)
-            info = data["info"]
-            if info is not None:
-                sex = self.choice(row, "sex", SEX) if self.has("sex") else ""
-                if sex and sex != info.sex:
-                    self.fail(
-                        row, "sex", _("性别与身份证号不一致 (身份证号为%s性)") % SEX.label(info.sex)
-                    )
-                born = self.date(row, "birth_date") if self.has("birth_date") else None
-                if born and (
-                    (born.year, born.month) != (info.birth_date.year, info.birth_date.month)
-                    or (born.day != 1 and born.day != info.birth_date.day)
-                ):
-                    self.fail(
-                        row,
-                        "birth_date",
-                        _("出生日期与身份证号不一致 (身份证号为 %s)") % info.birth_date.isoformat(),
-                    )
-            rows.append((row, data))
-
-        self.duplicates(
-            "id_number",
-            group_rows((d["info"].number, r) for r, d in rows if d["info"] is not None),
-        )
-        self.load_orgs(d["org"] for _r, d in rows)
-        self.load_persons(d["info"].number for _r, d in rows if d["info"] is not None)
+        self.early_ids: list[int] = []  # the persons of the first records, inserted early
+        records = self._read()
+        early = len(self.early_ids)
+        self.load_orgs({r[5] for r in records})
+        self.load_persons(r[2] for r in islice(records, early, None))
         existing_tags: dict[int, set[str]] = defaultdict(set)
-        if self.has("tags"):
+        if self.has("tags") and self.persons:
             through = Person.tags.through
             ids = [p.pk for p in self.persons.values()]
             for link in fetch_in(through.objects.select_related("tag"), "person_id", ids):
                 existing_tags[link.person_id].add(link.tag.name)
 
-        self.new: list[Person] = []
+        self.new: list[Record] = []  # the records of the persons to create
+        self.new_orgs = array("q")  # and the id of each one's unit
         self.changed: list[Person] = []
         self.changed_fields: set[str] = set()
-        self.tags_of: dict[int, tuple[Person, list[str]]] = {}  # id(person) → (person, tags)
+        # Tags: of each new person (by its index in self.new), of each person on file.
+        self.tags_new: list[tuple[int, tuple[str, ...]]] = []
+        self.tags_on_file: list[tuple[Person, tuple[str, ...]]] = []
         self.retagged: list[int] = []
-        for row, data in rows:
-            if not self.ok(row):
+        units: dict[str, Org] = {}  # the unit codes that passed ``unit()``
+        for index, record in enumerate(records):
+            number, name, id_number, sex, born, code, phone, tags, other, *_keys = record
+            if number in self.bad:
                 continue
-            org = self.unit(row, "org", data["org"])
+            org = units.get(code)
             if org is None:
-                continue
-            info = data["info"]
-            person = self.persons.get(info.number)
-            optional = {k: data[k] for k in ("phone", *CHOICE_FIELDS, "notes") if data.get(k)}
-            if person is None:
-                person = self.build_person(name=data["name"], info=info, org=org, **optional)
-                self.new.append(person)
+                org = self.unit(Row(number, {}), "org", code)
+                if org is None:
+                    continue
+                units[code] = org
+            if index < early:  # a new person (checked so), inserted already with its tags
                 self.created += 1
-                if data["tags"]:
-                    self.tags_of[id(person)] = (person, data["tags"])
+                continue
+            person = self.persons.get(id_number)
+            if person is None:
+                if tags:
+                    self.tags_new.append((len(self.new), tags))
+                self.new.append(record)
+                self.new_orgs.append(org.pk)
+                self.created += 1
                 continue
             if not self.known_person(
-                row, id_key="id_number", name_key=None, person=person, name=""
+                Row(number, {}), id_key="id_number", name_key=None, person=person, name=""
             ):
                 continue
-            wanted = {"name": data["name"], "org_id": org.pk, "sex": info.sex}
-            wanted |= {"birth_date": info.birth_date, **optional}
+            wanted = {"name": name, "org_id": org.pk, "sex": sex, "birth_date": born}
+            wanted |= {"phone": phone} if phone else {}
+            wanted |= other or {}
             changes = {k: v for k, v in wanted.items() if getattr(person, k) != v}
             if "name" in changes:
-                changes["name_pinyin"], changes["name_sort"] = self.keys_for(data["name"])
-            retag = data["tags"] is not None and set(data["tags"]) != existing_tags[person.pk]
+                changes["name_pinyin"], changes["name_sort"] = self.keys_for(name)
+            retag = tags is not None and set(tags) != existing_tags[person.pk]
             if changes:
                 for key, value in changes.items():
                     setattr(person, key, value)
                 self.changed.append(person)
                 self.changed_fields |= set(changes)
             if retag:
-                self.tags_of[id(person)] = (person, data["tags"])
+                self.tags_on_file.append((person, tags or ()))
                 self.retagged.append(person.pk)
             if changes or retag:
                 self.updated += 1
 
+    def _read(self) -> list[Record]:
+        """Parse and check every row as it is read; the records of the rows without errors, in
+        the file's order, once ID numbers that appear on several rows are reported."""
+        parts = self.read_rows(self._parse, meanwhile=self._insert_early, upper_share=0.45)
+        records = [record for part_records, _numbers in parts for record in part_records]
+        first_row: dict[str, int] = {}  # ID number → a row with it
+        repeated: dict[str, list[int]] = {}  # ID number → its rows, when there are several
+        numbers = chain(
+            ((r[2], r[0]) for r in records), *(part_numbers for _records, part_numbers in parts)
+        )
+        for id_number, row in numbers:
+            first = first_row.setdefault(id_number, row)
+            if first != row:
+                repeated.setdefault(id_number, [first]).append(row)
+        del parts, first_row
+        self.duplicates(
+            "id_number",
+            {
+                number: [Row(n, {}) for n in sorted(rows)]
+                for number, rows in sorted(repeated.items(), key=lambda item: min(item[1]))
+            },
+        )
+        return records
+
+    def _insert_early(self, parts: list[Part]) -> None:
+        """While the helper process parses the lower rows: insert the persons of the upper rows
+        at once (in the import's transaction), when that cannot change the outcome, that is when
+        those rows are all without errors, name distinct ID numbers none of which is on file,
+        and name units the actor may import to; their tags with them. (If the lower rows then
+        have errors, or name the same ID numbers, the import rolls back as if nothing had been
+        written.)"""
+        records = [record for part_records, _numbers in parts for record in part_records]
+        if self.errors or not records or len({r[2] for r in records}) < len(records):
+            return
+        self.load_orgs({r[5] for r in records})
+        orgs = [self.orgs.get(code) for code in {r[5] for r in records}]
+        if not all(org and org.is_active and self.may_admin(org) for org in orgs):
+            return
+        self.load_persons(r[2] for r in records)
+        if self.persons or not self.begin():
+            return
+        org_ids = array("q", (self.orgs[r[5]].pk for r in records))
+        try:
+            with transaction.atomic():  # a savepoint: a conflict leaves the import as it was
+                ids = self._insert(records, org_ids)
+                tags = [(pk, r[7]) for pk, r in zip(ids, records, strict=True) if r[7]]
+                names = {name for _pk, names in tags for name in names}
+                write_tags(tags, names, replace=[], now=self.now)
+        except IntegrityError:
+            return  # (the write meets the conflict again and reports it)
+        self.early_ids = ids
+        self.written["persons"].update(ids)
+
+    def _parse(self, rows: Iterable[Row]) -> Iterator[Part]:
+        """Parse and check rows, yielding a part every :data:`PART_ROWS` records (in this
+        process or in the helper: no database here)."""
+        has = {key: self.has(key) for key in ("tags", "notes", "phone", "sex", "birth_date")}
+        choices = [(key, table) for key, table in CHOICE_FIELDS.items() if self.has(key)]
+        check_sex_and_birth = has["sex"] or has["birth_date"]
+        codes: dict[str, str] = {}  # unit code cell → its text, for the cells that repeat
+        tag_lists: dict[str, tuple[str, ...]] = {}  # tags cell → its tags, likewise
+        dates: dict[datetime.date, datetime.date] = {}  # one object per birth date
+        # name → (the name, its pinyin keys): names repeat, parsed and kept once
+        keys: dict[str, tuple[str, str, str]] = {}
+        bad = self.bad
+        records: list[Record] = []
+        numbers: list[tuple[str, int]] = []
+        for row in rows:
+            if len(records) >= PART_ROWS:
+                yield records, numbers
+                records, numbers = [], []
+            name = self.text(row, "name", required=True, max_length=50, compact=True)
+            info = self.identity(row, "id_number")
+            cell = row.values.get("org")
+            code = codes.get(cell) if isinstance(cell, str) else None
+            if code is None:
+                code = self.text(row, "org", required=True, compact=True)
+                if code and isinstance(cell, str):
+                    codes[cell] = code
+            tags: tuple[str, ...] | None = None
+            if has["tags"]:
+                cell = row.values.get("tags")
+                tags = tag_lists.get(cell) if isinstance(cell, str) else None
+                if tags is None:
+                    found = self.tags(row, "tags")
+                    tags = None if found is None else tuple(found)
+                    if tags and isinstance(cell, str) and all(len(t) <= 20 for t in tags):
+                        tag_lists[cell] = tags
+            notes = self.text(row, "notes", max_length=500) if has["notes"] else ""
+            phone = self.phone(row, "phone") if has["phone"] else ""
+            other: dict[str, str] | None = None
+            if choices:
+                other = {
+                    key: value for key, table in choices if (value := self.choice(row, key, table))
+                }
+            if notes:
+                other = {**(other or {}), "notes": notes}
+            if info is None:
+                continue
+            if check_sex_and_birth:
+                self._check_sex_and_birth(row, info, has)
+            if row.number in bad:
+                numbers.append((info.number, row.number))
+                continue
+            known = keys.get(name)
+            if known is None:
+                known = keys[name] = (name, *person_keys(name))
+            name, pinyin, sort = known
+            born = dates.setdefault(info.birth_date, info.birth_date)
+            record = (row.number, name, info.number, info.sex, born, code, phone, tags)
+            records.append((*record, other or None, pinyin, sort))
+        yield records, numbers
+
+    def _check_sex_and_birth(self, row: Row, info: IdInfo, has: dict[str, bool]) -> None:
+        """性别 and 出生日期, when the sheet has them, must agree with the ID number."""
+        sex = self.choice(row, "sex", SEX) if has["sex"] else ""
+        if sex and sex != info.sex:
+            self.fail(row, "sex", _("性别与身份证号不一致 (身份证号为%s性)") % SEX.label(info.sex))
+        born = self.date(row, "birth_date") if has["birth_date"] else None
+        if born and (
+            (born.year, born.month) != (info.birth_date.year, info.birth_date.month)
+            or (born.day != 1 and born.day != info.birth_date.day)
+        ):
+            self.fail(
+                row,
+                "birth_date",
+                _("出生日期与身份证号不一致 (身份证号为 %s)") % info.birth_date.isoformat(),
+            )
+
     def write(self) -> None:
-        Person.objects.bulk_create(self.new, batch_size=WRITE_BATCH)
+        ids = self._insert(self.new, self.new_orgs) if self.new else []
+        self.written["persons"].update(ids)
         if self.changed:
             self.stamp(self.changed)
             fields = {f.replace("org_id", "org") for f in self.changed_fields} | {"updated_at"}
             bulk_update(Person, self.changed, fields)
-        write_tags(self.tags_of.values(), replace=self.retagged)
-        self.wrote("persons", [*self.new, *self.changed, *(p for p, _t in self.tags_of.values())])
+        tags = [
+            *((ids[index], tags) for index, tags in self.tags_new),
+            *((person.pk, tags) for person, tags in self.tags_on_file),
+        ]
+        names = {name for _person, names in tags for name in names}
+        write_tags(tags, names, replace=self.retagged, now=self.now)
+        self.wrote("persons", [*self.changed, *(p for p, _tags in self.tags_on_file)])
+
+    def _insert(self, records: Sequence[Record], org_ids: Sequence[int]) -> list[int]:
+        """Insert new persons (each record in the unit of that id), with the values
+        ``Person.save`` and bulk_create would give them; their ids, in the same order."""
+        insert = BulkInsert(Person, NEW_FIELDS, now=self.now)
+        fields: dict[str, Any] = {f.attname: f for f in Person._meta.concrete_fields}
+        phone_default = fields["phone"].get_default()
+        defaults = tuple(fields[key].get_default() for key in OTHER_FIELDS)
+        prep = insert.prep
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for record, org_id in zip(records, org_ids, strict=True):
+                _n, name, id_number, sex, born, _code, phone, _tags, other, pinyin, sort = record
+                values = (org_id, name, id_number, sex, prep("birth_date", born), pinyin, sort)
+                if other is None:
+                    yield (*values, phone or phone_default, *defaults)
+                else:
+                    yield (
+                        *values,
+                        phone or phone_default,
+                        *(other.get(k, d) for k, d in zip(OTHER_FIELDS, defaults, strict=True)),
+                    )
+
+        before = last_id(Person)
+        insert.run(rows())
+        return ids_of_new(Person, "id_number", [r[2] for r in records], after=before)
 
 
-def write_tags(assignments: Any, *, replace: list[int]) -> None:
-    """Give each person exactly the listed tags, creating the tags that do not exist yet."""
-    assignments = list(assignments)
-    if not assignments:
-        return
-    names = {name for _person, tags in assignments for name in tags}
-    known = {t.name: t.pk for t in fetch_in(Tag.objects.all(), "name", names)}
-    missing = [Tag(name=n) for n in sorted(names - set(known))]
-    Tag.objects.bulk_create(missing, batch_size=WRITE_BATCH, ignore_conflicts=True)
-    known |= {t.name: t.pk for t in fetch_in(Tag.objects.all(), "name", names - set(known))}
+def write_tags(
+    assignments: Iterable[tuple[int, Sequence[str]]],
+    names: set[str],
+    *,
+    replace: list[int],
+    now: datetime.datetime,
+) -> None:
+    """Give each person (by id) exactly the listed tags, all among ``names``, creating the tags
+    that do not exist yet; the persons in ``replace`` lose the tags they had."""
+    if names:
+        known = {t.name: t.pk for t in fetch_in(Tag.objects.all(), "name", names)}
+        missing = [Tag(name=n) for n in sorted(names - set(known))]
+        Tag.objects.bulk_create(missing, batch_size=WRITE_BATCH, ignore_conflicts=True)
+        known |= {t.name: t.pk for t in fetch_in(Tag.objects.all(), "name", names - set(known))}
     through = Person.tags.through
     for start in range(0, len(replace), 2000):
         through.objects.filter(person_id__in=replace[start : start + 2000]).delete()
-    links = [
-        through(person_id=person.pk, tag_id=known[name])
-        for person, tags in assignments
-        for name in dict.fromkeys(tags)
-    ]
-    through.objects.bulk_create(links, batch_size=WRITE_BATCH)
+    if names:
+        links = BulkInsert(through, ("person_id", "tag_id"), now=now)
+        links.run(
+            (person, known[name]) for person, tags in assignments for name in dict.fromkeys(tags)
+        )
 
 
 def _row(person: Person) -> dict[str, Any]:
