@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     "bangfu.transfer",
     "bangfu.programs",
     "bangfu.pairings",
+    "bangfu.activities",
+    "bangfu.ledger",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -13,5 +13,8 @@ urlpatterns = [
     path("transfer/", include("bangfu.transfer.urls")),
     path("programs/", include("bangfu.programs.urls")),
     path("pairings/", include("bangfu.pairings.urls")),
+    path("activities/", include("bangfu.activities.urls")),
+    path("ledger/", include("bangfu.ledger.urls")),
+    path("m/", include("bangfu.activities.phone_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -1,0 +1,207 @@
+"""Reads of the ledger, scoped by the user, and its totals and balances: by category, source,
+recipient, unit (subtree) and period, in 元 and 万元, goods in their units, 户次 and 人次.
+
+Only posted entries count in totals (a reversal, posted too, takes its original out); drafts are
+listed apart until they are approved."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+
+from bangfu.accounts.scope import scope_of
+from bangfu.ledger.models import Direction, LedgerEntry, SourceKind, Status
+
+if TYPE_CHECKING:
+    from bangfu.accounts.models import User
+
+TEN_THOUSAND = Decimal(10000)
+CENT = Decimal("0.01")
+
+DIMENSIONS = {
+    "category": "category",
+    "source": "source",
+    "recipient": "recipient",
+    "org": "org",
+    "month": "month",
+    "program": "program",
+}
+
+
+def entry_list(*, user: User) -> QuerySet[LedgerEntry]:
+    """Entries the user may see: of the ledgers of units they read; a helper's, those of
+    activities they did."""
+    scope = scope_of(user)
+    qs = LedgerEntry.objects.select_related(
+        "org",
+        "program",
+        "source_org",
+        "source_helper__person",
+        "household__head",
+        "person",
+        "recipient_org",
+        "reverses",
+    )
+    if scope.is_sysadmin:
+        return qs
+    if not user.is_authenticated:
+        return qs.none()
+    return qs.filter(scope.read_q("org__path") | Q(activity__helper__user=user))
+
+
+def entry_get(*, user: User, pk: Any) -> LedgerEntry:
+    try:
+        return entry_list(user=user).get(pk=pk)
+    except (LedgerEntry.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def wan(amount: Decimal | None) -> Decimal:
+    """元 → 万元 to two decimals (256,600 元 → 25.66)."""
+    return ((amount or Decimal(0)) / TEN_THOUSAND).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    amount: Decimal = Decimal(0)  # 元, posted, out minus reversals
+    income: Decimal = Decimal(0)  # 元 brought in (拨入)
+    goods: dict[str, Decimal] = field(default_factory=dict)  # unit → quantity
+    household_times: int = 0  # 户次: entries to households
+    person_times: int = 0  # 人次: entries to persons
+    entries: int = 0
+
+    @property
+    def amount_wan(self) -> Decimal:
+        return wan(self.amount)
+
+    @property
+    def balance(self) -> Decimal:
+        return self.income - self.amount
+
+    @property
+    def goods_text(self) -> str:
+        return "、".join(f"{q.normalize():f}{u}" for u, q in sorted(self.goods.items()) if q)
+
+
+@dataclass
+class Totals:
+    rows: list[Row]
+    total: Row
+    drafts: int
+
+
+def _key(entry: dict[str, Any], by: str) -> tuple[str, str]:
+    if by == "category":
+        return entry["category"], entry["category"]
+    if by == "program":
+        return str(entry["program__code"] or ""), entry["program__name"] or "—"
+    if by == "org":
+        return entry["org__code"], entry["org__name"]
+    if by == "month":
+        month = entry["month"]
+        return f"{month:%Y-%m}", f"{month.year}年{month.month}月"
+    if by == "source":
+        kind = entry["source_kind"]
+        if kind == SourceKind.UNIT:
+            return f"u{entry['source_org_id']}", entry["source_org__name"] or ""
+        if kind == SourceKind.HELPER:
+            return f"h{entry['source_helper_id']}", entry["source_helper__person__name"] or ""
+        return f"f{entry['source_fund']}", entry["source_fund"]
+    # recipient
+    if entry["household_id"]:
+        head = entry["household__head__name"] or ""
+        return f"h{entry['household_id']}", f"{head}户 ({entry['household__code']})"
+    if entry["person_id"]:
+        return f"p{entry['person_id']}", entry["person__name"]
+    if entry["recipient_org_id"]:
+        return f"o{entry['recipient_org_id']}", entry["recipient_org__name"]
+    return "-", "—"
+
+
+GROUP_FIELDS = (
+    "category",
+    "program__code",
+    "program__name",
+    "org__code",
+    "org__name",
+    "month",
+    "source_kind",
+    "source_org_id",
+    "source_org__name",
+    "source_helper_id",
+    "source_helper__person__name",
+    "source_fund",
+    "household_id",
+    "household__code",
+    "household__head__name",
+    "person_id",
+    "person__name",
+    "recipient_org_id",
+    "recipient_org__name",
+    "goods_unit",
+)
+
+
+def totals(qs: QuerySet[LedgerEntry], *, by: str = "category") -> Totals:
+    """Posted totals of ``qs`` grouped by ``by`` (a key of :data:`DIMENSIONS`)."""
+    if by not in DIMENSIONS:
+        raise ValueError(by)
+    posted = qs.filter(status=Status.POSTED)
+    groups = (
+        posted.annotate(month=TruncMonth("date"))
+        .values("direction", *GROUP_FIELDS)
+        .annotate(amount=Sum("amount"), quantity=Sum("quantity"), n=Count("id"))
+        .order_by()
+    )
+    rows: dict[str, Row] = {}
+    total = Row("", "合计")
+    for g in groups:
+        key, label = _key(g, by)
+        row = rows.setdefault(key, Row(key, label))
+        for target in (row, total):
+            amount = g["amount"] or Decimal(0)
+            if g["direction"] == Direction.IN:
+                target.income += amount
+            else:
+                target.amount += amount
+            if g["quantity"] is not None and g["goods_unit"]:
+                target.goods[g["goods_unit"]] = (
+                    target.goods.get(g["goods_unit"], Decimal(0)) + g["quantity"]
+                )
+    # 户次 / 人次: one aid to a household is one 户次, to a person one 人次, however many entries
+    # it made (money and goods of one activity are one aid); a reversal takes its entry out.
+    aids: dict[tuple[Any, ...], int] = defaultdict(int)
+    labels: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+    counted = posted.filter(direction=Direction.OUT).annotate(month=TruncMonth("date"))
+    for entry in counted.values(*GROUP_FIELDS, "id", "activity_id", "reverses_id"):
+        recipient = (entry["household_id"], entry["person_id"], entry["recipient_org_id"])
+        if entry["activity_id"]:
+            aid: tuple[Any, ...] = ("a", entry["activity_id"], recipient)
+        else:
+            aid = ("e", entry["reverses_id"] or entry["id"])
+        aids[aid] += -1 if entry["reverses_id"] else 1
+        kind = "h" if entry["household_id"] else "p" if entry["person_id"] else "o"
+        if aid not in labels or not entry["reverses_id"]:
+            labels[aid] = (*_key(entry, by), kind)
+    for aid, net in aids.items():
+        if net <= 0:
+            continue
+        key, label, kind = labels[aid]
+        row = rows.setdefault(key, Row(key, label))
+        for target in (row, total):
+            target.entries += 1
+            if kind == "h":
+                target.household_times += 1
+            elif kind == "p":
+                target.person_times += 1
+    ordered = sorted(rows.values(), key=lambda r: (-r.amount, r.label))
+    drafts = qs.filter(status=Status.DRAFT).count()
+    return Totals(rows=ordered, total=total, drafts=drafts)
