@@ -10,9 +10,8 @@ Three parts, in this order:
   (and the tests) compute the same windows.
 - **Progress.** :func:`measure_progress` counts the activities of a measure's type for a pairing
   in the current window and says met / due / missed, as the domain rules say. Activities are
-  recorded by a later app (``bangfu.activities``); until it is installed
-  :func:`count_activities` answers None and the status is "unknown" (「活动记录尚未启用」):
-  no number is ever invented or typed in.
+  recorded by ``bangfu.activities`` (:func:`count_activities` reads its links); should that app
+  be absent the status is "unknown" (「活动记录尚未启用」): no number is ever invented.
 - **Reads and writes.** Selectors scoped through the pairing selectors, and services that check
   the actor administers the program's organiser or the pairing's unit, run in one transaction
   and write their audit rows inside it.
@@ -200,14 +199,13 @@ def count_activities(
     """How many activities of ``types`` were recorded for ``pairing`` dated ``start`` to
     ``end`` (both included); None while the activities app is not installed.
 
-    The one place progress reads activity records. Its contract with the coming
-    ``bangfu.activities`` app: a model ``Activity`` with ``pairing``, ``type`` (a type code of
-    the program) and ``date``."""
+    The one place progress reads activity records: the links of ``bangfu.activities`` (one per
+    activity and pairing served, with the activity's type and date)."""
     if not apps.is_installed("bangfu.activities"):
         return None
-    activity = apps.get_model("activities", "Activity")
+    link = apps.get_model("activities", "ActivityLink")
     return int(
-        activity._default_manager.filter(
+        link._default_manager.filter(
             pairing=pairing, type__in=list(types), date__gte=start, date__lte=end
         ).count()
     )

@@ -605,14 +605,30 @@ def _school_measure(world, **fields):
     return measure
 
 
-def test_progress_is_unknown_while_activities_are_not_recorded(world):
-    assert count_activities(world.school_pairing, ["研讨"], START, D(2026, 1, 31)) is None
+def test_progress_is_counted_from_recorded_activities(world):
+    from bangfu.activities.services import activity_create
+
+    assert count_activities(world.school_pairing, ["研讨"], START, D(2026, 1, 31)) == 0
     measure = _school_measure(world)
     progress = measure_progress(measure, pairing=world.school_pairing, day=D(2025, 11, 15))
-    assert progress.status == "unknown" and progress.reason == "活动记录尚未启用"
-    assert progress.done is None and progress.required == 2
+    assert progress.status == "due" and progress.done == 0 and progress.required == 2
     assert progress.window == (D(2025, 9, 1), D(2026, 1, 31))
     assert progress.label == "2025—2026学年第一学期"
+    for day in (D(2025, 10, 9), D(2025, 11, 20), D(2026, 2, 3)):
+        activity_create(
+            actor=world.admin,
+            program=world.chengxiang,
+            type="研讨",
+            date=day,
+            pairings=[world.school_pairing],
+            values={"theme": "课堂教学研讨"},
+            today=D(2026, 3, 1),
+        )
+    # Only activities dated on or before the day count, and only inside the window.
+    assert measure_progress(measure, pairing=world.school_pairing, day=D(2025, 11, 15)).done == 1
+    met = measure_progress(measure, pairing=world.school_pairing, day=D(2026, 1, 10))
+    assert met.status == "met" and met.done == 2
+    assert count_activities(world.school_pairing, ["研讨"], START, D(2026, 1, 31)) == 2
     described = measure_progress(world.measure, pairing=world.pairing, day=D(2025, 11, 15))
     assert described.status == "unknown" and described.done is None
     assert described.reason == "未设定计数目标"
@@ -850,7 +866,8 @@ def test_personal_plan_page_shows_common_then_personal_with_progress(world, clie
         'id="plan-measures"'
     )
     assert "发展养殖" in html and "推荐到县城务工" in html and "两年内稳定增收" in html
-    assert html.count("活动记录尚未启用") == 2  # the two counted measures
+    assert "活动记录尚未启用" not in html
+    assert html.count('<strong data-testid="done">0</strong> / 1') == 1  # 每月走访
     assert "2026年3月" in html
     # A reader sees no forms.
     assert 'name="action"' not in html and "删除" not in html
