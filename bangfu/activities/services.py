@@ -255,6 +255,26 @@ def _event_subjects(pairings: Iterable[Pairing]) -> tuple[set[int], set[int]]:
     return households, persons
 
 
+def event_subjects_of(event: LifeEvent) -> tuple[set[int], set[int]]:
+    """The households and persons whose pairings an event falls on: a household's event on
+    the household and its members; a person's on the person and their households."""
+    households: set[int] = set()
+    persons: set[int] = set()
+    if event.household_id:
+        households.add(event.household_id)
+        persons.update(
+            Member.objects.filter(household_id=event.household_id).values_list(
+                "person_id", flat=True
+            )
+        )
+    if event.person_id:
+        persons.add(event.person_id)
+        households.update(
+            Member.objects.filter(person_id=event.person_id).values_list("household_id", flat=True)
+        )
+    return households, persons
+
+
 def open_events(pairings: Sequence[Pairing], day: datetime.date) -> list[LifeEvent]:
     """Events on these pairings' beneficiaries from the last :data:`EVENT_LINK_DAYS` days up to
     ``day``: those a visit on ``day`` may answer."""

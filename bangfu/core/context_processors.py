@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from bangfu.accounts.scope import scope_of
+
+
+def _has(url_name: str) -> bool:
+    try:
+        reverse(url_name)
+    except NoReverseMatch:
+        return False
+    return True
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -50,6 +58,15 @@ def navigation(request: HttpRequest) -> dict:
             item(_("承诺书未签订"), "pairings:commitments_unsigned", "✎", "/pairings/commitments/")
         )
         groups.append({"title": _("结对帮扶"), "items": work})
+        doing = [
+            item(_("活动日记"), "activities:activity_list", "✍", "/activities/"),
+            item(_("生活事件"), "activities:event_list", "✚", "/activities/events/"),
+        ]
+        if _has("ledger:entry_list"):
+            doing.append(item(_("专项台帐"), "ledger:entry_list", "¥", "/ledger/"))
+        if _has("phone:home"):
+            doing.append(item(_("手机记录"), "phone:home", "☎", "/m/"))
+        groups.append({"title": _("帮扶活动"), "items": doing})
     manage = []
     if scope.is_sysadmin or scope.read_paths:
         manage.append(item(_("组织机构"), "orgs:tree", "▦", "/orgs/"))

@@ -56,3 +56,18 @@ document.addEventListener("click", function (event) {
   button.textContent = open ? "▾" : "▸";
   if (list) list.classList.toggle("hidden", !open);
 });
+
+// <select data-reload> in a form: picking another value (an activity type, whose fields differ)
+// sends the form back with reload=1, so the page comes back with that value's fields and
+// nothing typed is lost.
+document.addEventListener("change", function (event) {
+  var field = event.target.closest && event.target.closest("[data-reload]");
+  if (!field || !field.form) return;
+  var flag = document.createElement("input");
+  flag.type = "hidden";
+  flag.name = "reload";
+  flag.value = "1";
+  field.form.appendChild(flag);
+  field.form.noValidate = true;
+  field.form.submit();
+});
