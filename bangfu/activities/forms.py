@@ -81,11 +81,12 @@ class ActivityForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.program, self.kind, self.editing = program, kind, editing
-        self.fields["type"].choices = [
+        self.fields["type"].choices = [  # type: ignore[attr-defined]
             (t["code"], t.get("name") or t["code"]) for t in program.activity_types
         ]
         self.fields["type"].widget.attrs.update({"data-reload": "1"})
-        self.fields["pairings"].choices = [(str(pk), label) for pk, label in pairings]
+        pairing_field: Any = self.fields["pairings"]
+        pairing_field.choices = [(str(pk), label) for pk, label in pairings]
         if editing:
             del self.fields["type"]
             del self.fields["pairings"]
@@ -131,7 +132,7 @@ class ActivityForm(forms.Form):
         return {key: self.cleaned_data.get(f"f_{key}") for key in self.type_keys}
 
     def items(self) -> list[Item]:
-        out = []
+        out: list[Item] = []
         if not self.has_items:
             return out
         for i in range(1, ITEM_ROWS + 1):

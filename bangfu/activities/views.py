@@ -403,7 +403,10 @@ def activity_timeline(request: AuthedRequest) -> HttpResponse:
         title = _("结对 %s 的活动") % pairing
         link = reverse("pairings:pairing_detail", args=[pairing.pk])
     elif params.get("org"):
-        org = org_get(user=user, pk=params["org"])
+        try:
+            org = org_get(user=user, pk=int(params["org"]))
+        except ValueError:
+            raise Http404 from None
         from bangfu.activities.selectors import in_subtree
 
         qs = in_subtree(qs, org)
