@@ -25,6 +25,8 @@ _BUILTIN = (
     "helpers",
     "programs",
     "pairings",
+    "activities",
+    "events",
 )
 _KINDS: dict[str, Kind] = {}
 _loaded = False
