@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from bangfu.accounts.scope import scope_of
 from bangfu.ledger.models import Direction, LedgerEntry, SourceKind, Status
@@ -73,7 +74,8 @@ class Row:
     label: str
     amount: Decimal = Decimal(0)  # 元, posted, out minus reversals
     income: Decimal = Decimal(0)  # 元 brought in (拨入)
-    goods: dict[str, Decimal] = field(default_factory=dict)  # unit → quantity
+    goods: dict[str, Decimal] = field(default_factory=dict)  # unit → quantity given
+    items: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (goods, unit) → quantity
     household_times: int = 0  # 户次: entries to households
     person_times: int = 0  # 人次: entries to persons
     entries: int = 0
@@ -88,7 +90,34 @@ class Row:
 
     @property
     def goods_text(self) -> str:
-        return "、".join(f"{q.normalize():f}{u}" for u, q in sorted(self.goods.items()) if q)
+        return "、".join(f"{_number(q)}{u}" for u, q in sorted(self.goods.items()) if q)
+
+    @property
+    def items_text(self) -> str:
+        """The goods by name: "图书 658 册、书包 20 个"."""
+        return "、".join(
+            f"{name} {_number(q)} {unit}" for (name, unit), q in sorted(self.items.items()) if q
+        )
+
+    @property
+    def sentence(self) -> str:
+        """ "发放 25.66 万元, 图书 658 册, 惠及 1095 户次、365 人次"."""
+        parts = [_("发放 %s 万元") % self.amount_wan]
+        if self.items_text:
+            parts.append(self.items_text)
+        reached = []
+        if self.household_times:
+            reached.append(_("%d 户次") % self.household_times)
+        if self.person_times:
+            reached.append(_("%d 人次") % self.person_times)
+        if reached:
+            parts.append(_("惠及 %s") % "、".join(reached))
+        return ", ".join(parts)
+
+
+def _number(quantity: Decimal) -> str:
+    """658.00 → "658", 2.50 → "2.5"."""
+    return f"{quantity.normalize():f}"
 
 
 @dataclass
@@ -146,6 +175,7 @@ GROUP_FIELDS = (
     "person__name",
     "recipient_org_id",
     "recipient_org__name",
+    "goods",
     "goods_unit",
 )
 
@@ -162,7 +192,7 @@ def totals(qs: QuerySet[LedgerEntry], *, by: str = "category") -> Totals:
         .order_by()
     )
     rows: dict[str, Row] = {}
-    total = Row("", "合计")
+    total = Row("", _("合计"))
     for g in groups:
         key, label = _key(g, by)
         row = rows.setdefault(key, Row(key, label))
@@ -172,10 +202,12 @@ def totals(qs: QuerySet[LedgerEntry], *, by: str = "category") -> Totals:
                 target.income += amount
             else:
                 target.amount += amount
-            if g["quantity"] is not None and g["goods_unit"]:
-                target.goods[g["goods_unit"]] = (
-                    target.goods.get(g["goods_unit"], Decimal(0)) + g["quantity"]
-                )
+            # Goods brought in (拨入) are not goods given.
+            if g["quantity"] is not None and g["goods_unit"] and g["direction"] != Direction.IN:
+                unit = g["goods_unit"]
+                target.goods[unit] = target.goods.get(unit, Decimal(0)) + g["quantity"]
+                item = (g["goods"], unit)
+                target.items[item] = target.items.get(item, Decimal(0)) + g["quantity"]
     # 户次 / 人次: one aid to a household is one 户次, to a person one 人次, however many entries
     # it made (money and goods of one activity are one aid); a reversal takes its entry out.
     aids: dict[tuple[Any, ...], int] = defaultdict(int)
