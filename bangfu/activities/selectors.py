@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
 
 from bangfu.accounts.scope import scope_of
@@ -126,8 +126,10 @@ def figures(qs: QuerySet[Activity]) -> Figures:
         .count(),
     )
     rows = (
-        base.values("type", "counts")
-        .annotate(n=Count("id"), hv=Sum("household_visits"), pt=Sum("person_times"))
+        base.values("type")
+        .annotate(
+            n=Count("id"), hv=Sum("household_visits"), pt=Sum("person_times"), c=Max("counts")
+        )
         .order_by("-n", "type")
     )
     distinct = dict(
@@ -140,7 +142,7 @@ def figures(qs: QuerySet[Activity]) -> Figures:
         out.by_type.append(
             TypeFigures(
                 type=row["type"],
-                counts=row["counts"],
+                counts=row["c"],
                 activities=row["n"],
                 household_visits=row["hv"] or 0,
                 person_times=row["pt"] or 0,

@@ -102,6 +102,32 @@ def test_demo_data_is_complete_and_idempotent():
     for org in Org.objects.select_related("parent"):
         expected = f"{org.parent.path if org.parent else '/'}{org.pk}/"
         assert org.path == expected
+    _demo_activities_and_ledger()
+
+
+def _demo_activities_and_ledger() -> None:
+    """Activities for all six programs, events answered and not, a ledger with drafts, posted
+    entries, a reversal and a fund with a balance; the seed's kind of figures come out."""
+    from bangfu.activities.models import Activity, LifeEvent
+    from bangfu.activities.selectors import figures
+    from bangfu.ledger.models import LedgerEntry
+    from bangfu.ledger.selectors import totals
+    from bangfu.programs.models import Program
+
+    for program in Program.objects.all():
+        assert Activity.objects.filter(program=program).exists(), program.code
+    assert Activity.objects.filter(source="offline").exists()
+    answered = [e.answered_by.exists() for e in LifeEvent.objects.all()]
+    assert True in answered and False in answered
+    bc = Activity.objects.filter(program__code="2026-BC")
+    assert figures(bc.filter(type="培训")).person_times == 600
+    statuses = set(LedgerEntry.objects.values_list("status", flat=True))
+    assert statuses == {"draft", "posted"}
+    assert LedgerEntry.objects.filter(reverses__isnull=False).count() == 1
+    books = totals(LedgerEntry.objects.filter(program__code="2026-BC")).total.goods
+    assert books["册"] == 658
+    fund = totals(LedgerEntry.objects.filter(source_fund="困难职工帮扶资金"), by="source")
+    assert fund.rows[0].balance == fund.rows[0].income - fund.rows[0].amount > 0
 
 
 def test_healthz_answers_without_login(client):
