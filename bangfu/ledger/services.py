@@ -5,6 +5,7 @@ does all of these; activities add drafts of what they gave (:func:`entries_for_a
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,11 @@ def _may_keep(actor: User, org: Org) -> None:
 
 def _number(entry: LedgerEntry) -> str:
     return f"TZ{entry.date:%Y}{entry.pk:07d}"
+
+
+def _placeholder() -> str:
+    """A unique stand-in for the number until the row has its id (fits the 20 characters)."""
+    return f"tmp-{uuid.uuid4().hex[:16]}"
 
 
 def check_entry(values: dict[str, Any], *, today: datetime.date) -> dict[str, list[str]]:
@@ -143,7 +149,7 @@ def entry_create(
     with transaction.atomic():
         entry = LedgerEntry(
             org=org,
-            number=f"tmp-{timezone.now().timestamp()}",
+            number=_placeholder(),
             activity=activity,
             created_by=actor if getattr(actor, "pk", None) else None,
             status=Status.DRAFT,
@@ -309,7 +315,7 @@ def entry_reverse(
         raise ValidationError({"date": [_("冲销日期不能早于原记录日期 %s") % entry.date]})
     with transaction.atomic():
         reversal = LedgerEntry(
-            number=f"tmp-{timezone.now().timestamp()}",
+            number=_placeholder(),
             org=entry.org,
             program=entry.program,
             direction=entry.direction,
