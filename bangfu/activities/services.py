@@ -469,6 +469,8 @@ def activity_create(
         if client_key:
             existing = Activity.objects.filter(client_key=client_key).first()
             if existing is not None:
+                if existing.recorded_by_id != getattr(actor, "pk", None):
+                    raise PermissionDenied(_("该记录已由他人提交")) from None
                 return existing
         raise
     return activity

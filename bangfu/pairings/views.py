@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bangfu.accounts.scope import scope_of
+from bangfu.activities.services import may_log
 from bangfu.core.forms import call_service
 from bangfu.core.http import AuthedRequest
 from bangfu.core.idnumber import normalise_id_number
@@ -223,6 +224,7 @@ def pairing_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "history": history,
             "later": later,
             "can_manage": can_manage,
+            "can_log": pairing.end is None and may_log(request.user, pairing),
             "end_form": EndForm() if can_manage and pairing.end is None else None,
             "transfer_form": TransferForm(
                 program=program,
