@@ -14,7 +14,7 @@ from bangfu.orgs.models import Org
 from bangfu.programs.definition import LIFE_EVENTS
 from bangfu.programs.models import Program
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ActivityFilter(django_filters.FilterSet):

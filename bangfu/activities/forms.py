@@ -51,7 +51,9 @@ def _type_field(field: dict[str, Any], program: Program) -> forms.Field:
         return forms.IntegerField(label=label, required=required, min_value=0)
     if ftype == "date":
         return forms.DateField(
-            label=label, required=required, widget=forms.DateInput(attrs={"type": "date"})
+            label=label,
+            required=required,
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         )
     if ftype == "aid_category":
         choices = [("", "—")] + [(c, c) for c in program.definition.get("aid_categories", [])]
@@ -64,7 +66,9 @@ class ActivityForm(forms.Form):
     fields, goods for a donation, the life events it answers and photos."""
 
     type = forms.ChoiceField(label=_("活动类型"))
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     pairings = forms.MultipleChoiceField(
         label=_("帮扶对象"), widget=forms.CheckboxSelectMultiple, required=True
     )
@@ -177,7 +181,7 @@ class EventForm(forms.Form):
     kind = forms.ChoiceField(label=_("事件类型"), choices=[(k, k) for k in LIFE_EVENTS])
     date = forms.DateField(
         label=_("日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         initial=datetime.date.today,
     )
     note = forms.CharField(label=_("说明"), max_length=500, required=False)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from bangfu.accounts.scope import scope_of
 from bangfu.activities.models import Activity, ActivityLink, LifeEvent
@@ -150,6 +151,33 @@ def figures(qs: QuerySet[Activity]) -> Figures:
             )
         )
     return out
+
+
+def summary_sentence(qs: QuerySet[Activity]) -> str:
+    """The year-end summary's sentence for a set of activities, every number from the records:
+    "走访 1095 户次 (涉及 320 户), 帮扶 365 人次 (其中培训 600 人次), 发放 25.66 万元, 图书 658 册"
+    — money and goods from the posted ledger entries these activities made."""
+    from bangfu.ledger.models import LedgerEntry
+    from bangfu.ledger.selectors import totals
+
+    f = figures(qs)
+    parts = [_("活动 %d 次") % f.activities]
+    if f.household_visits:
+        parts.append(
+            _("走访 %(v)d 户次 (涉及 %(h)d 户)") % {"v": f.household_visits, "h": f.households}
+        )
+    if f.person_times:
+        text = _("帮扶 %d 人次") % f.person_times
+        trained = sum(t.person_times for t in f.by_type if t.type == "培训")
+        if trained:
+            text += _(" (其中培训 %d 人次)") % trained
+        parts.append(text)
+    given = totals(LedgerEntry.objects.filter(activity__in=qs.values("pk"))).total
+    if given.amount:
+        parts.append(_("发放 %s 万元") % given.amount_wan)
+    if given.items_text:
+        parts.append(given.items_text)
+    return ", ".join(parts)
 
 
 def timeline(qs: QuerySet[Activity]) -> list[tuple[str, list[Activity]]]:

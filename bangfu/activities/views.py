@@ -30,6 +30,7 @@ from bangfu.activities.selectors import (
     event_get,
     event_list,
     figures,
+    summary_sentence,
     timeline,
 )
 from bangfu.audit.models import Action
@@ -89,6 +90,7 @@ def activity_list_view(request: AuthedRequest) -> HttpResponse:
             "filter": f,
             "page_obj": page,
             "figures": figures(f.qs),
+            "sentence": summary_sentence(f.qs),
             "query": query.urlencode(),
             "loggable": _loggable_programs(request),
         },

@@ -370,3 +370,34 @@ def test_event_kind_and_duplicates_are_checked(world):
     with pytest.raises(ValidationError):
         event_create(actor=world.admin, kind="生育", date=D(2026, 6, 1), household=world.household)
     assert LifeEvent.objects.count() == 1
+
+
+def test_summary_sentence_is_made_of_records(world):
+    from bangfu.activities.selectors import summary_sentence
+
+    visit(world, [world.pairing, world.pairing2], actor=world.unit_admin)
+    visit(world, [world.pairing], day=D(2026, 6, 9))
+    activity_create(
+        actor=world.admin,
+        program=world.programs["baocun"],
+        type="培训",
+        date=D(2026, 5, 1),
+        pairings=[world.village_pairing],
+        values={"content": "技术培训", "people": 300},
+        today=TODAY,
+    )
+    activity_create(
+        actor=world.admin,
+        program=world.programs["baocun"],
+        type="捐赠",
+        date=D(2026, 4, 23),
+        pairings=[world.village_pairing],
+        values={"content": "赠书", "amount": "256600"},
+        items=[Item("图书", Decimal(658), "册")],
+        today=TODAY,
+    )
+    assert summary_sentence(Activity.objects.all()) == (
+        "活动 4 次, 走访 3 户次 (涉及 2 户), 帮扶 300 人次 (其中培训 300 人次)"
+    )  # nothing posted yet: no money in the sentence
+    entry_post(actor=world.admin, entries=list(LedgerEntry.objects.all()), approver="韦主任")
+    assert summary_sentence(Activity.objects.all()).endswith(", 发放 25.66 万元, 图书 658 册")
