@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/match_bench.py [--households 50000] [--helpers 10000] [--capacity 5]
                                           [--repeat 3] [--candidates 20] [--order random|village]
+                                          [--distance km|tree]
 
 Builds a throw-away SQLite database (migrated, in a temporary BANGFU_DATA_DIR, with
 ``BANGFU_DEBUG=false`` as in production) holding one county: 22 townships with 10–25 villages
@@ -12,6 +13,13 @@ village), 20% in the townships' own offices (one step from their villages), 50% 
 spread with weights of their own, so that local supply and demand do not agree. 80% of helpers
 are party members (the 精准扶贫 template prefers them), and households have a 困难程度. A
 精准扶贫一对一 program covers the county. Generating the data is not timed.
+
+With ``--distance km`` (the default) every unit has coordinates, laid out like a county of about
+2,300 km² (隆安县's size) around 107.70°E 23.17°N: township seats scattered over an ellipse of
+26 × 22 km radius, each township's villages clustered around its seat (normal, σ ≈ 4 km), the
+county agencies in the county seat (σ ≈ 1 km), township offices at their seats. Distances are
+then great-circle km. With ``--distance tree`` units have no coordinates and distances are tree
+steps (the earlier benchmark).
 
 Then, in the same process and on the same data, each timed end to end from the database
 (reading the program's pool, helpers, tags and loads included; the median of ``--repeat`` runs):
@@ -36,6 +44,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import random
@@ -50,6 +59,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GOAL_SECONDS = 10.0
 GOAL_DISTANCE_SAVING = 0.35
 START = datetime.date(2025, 1, 1)
+CENTRE = (107.70, 23.17)  # the county seat (lon, lat)
+KM_PER_DEGREE_LAT = 111.2
 
 
 def setup_django(folder: Path) -> None:
@@ -82,20 +93,45 @@ def generate(args: argparse.Namespace) -> dict:
     from bangfu.registry.models import Helper, Household, Person, Tag
 
     rng = random.Random(args.seed)
+    # Coordinates from their own generator: the tree run draws exactly the same data as before.
+    geo = random.Random(args.seed + 1)
+    km_lon = KM_PER_DEGREE_LAT * math.cos(math.radians(CENTRE[1]))
 
-    def org(code: str, name: str, kind: str, parent: Org | None) -> Org:
-        unit = Org.objects.create(code=code, name=name, kind=kind, parent=parent)
+    def near(centre: tuple[float, float], sigma_km: float) -> tuple[float, float]:
+        """A point around ``centre``, normally scattered with ``sigma_km`` in each direction."""
+        return (
+            centre[0] + geo.gauss(0, sigma_km) / km_lon,
+            centre[1] + geo.gauss(0, sigma_km) / KM_PER_DEGREE_LAT,
+        )
+
+    def in_county() -> tuple[float, float]:
+        """A township seat: uniform over an ellipse of 26 × 22 km radius around the centre."""
+        while True:
+            x, y = geo.uniform(-1, 1), geo.uniform(-1, 1)
+            if x * x + y * y <= 1:
+                return CENTRE[0] + 26 * x / km_lon, CENTRE[1] + 22 * y / KM_PER_DEGREE_LAT
+
+    def org(
+        code: str, name: str, kind: str, parent: Org | None, at: tuple[float, float] | None
+    ) -> Org:
+        where = {}
+        if at is not None and args.distance == "km":
+            where = {"longitude": f"{at[0]:.6f}", "latitude": f"{at[1]:.6f}"}
+        unit = Org.objects.create(code=code, name=name, kind=kind, parent=parent, **where)
         unit.path = child_path(parent.path if parent else None, unit.pk)
         unit.depth = parent.depth + 1 if parent else 0
         unit.save(update_fields=["path", "depth"])
         return unit
 
     with transaction.atomic():
-        county = org("450123", "甲县", "county", None)
-        agencies = [org(f"A{i:03d}", f"县直单位{i}", "agency", county) for i in range(40)]
+        county = org("450123", "甲县", "county", None, CENTRE)
+        agencies = [
+            org(f"A{i:03d}", f"县直单位{i}", "agency", county, near(CENTRE, 1.0)) for i in range(40)
+        ]
         townships, villages = [], []
         for t in range(22):
-            township = org(f"450123{100 + t:03d}", f"第{t + 1}镇", "township", county)
+            seat = in_county()
+            township = org(f"450123{100 + t:03d}", f"第{t + 1}镇", "township", county, seat)
             townships.append(township)
             for v in range(rng.randint(10, 25)):
                 villages.append(
@@ -104,6 +140,7 @@ def generate(args: argparse.Namespace) -> dict:
                         f"{township.name}{v + 1}村",
                         "village",
                         township,
+                        near(seat, 4.0),
                     )
                 )
         # Households: log-normal weights over villages; keys in random order or village order.
@@ -191,8 +228,9 @@ def timed(run, repeat: int):
     return statistics.median(seconds), seconds, result
 
 
-def summary(name: str, seconds: float, result) -> dict:
+def summary(name: str, seconds: float, result, unit: str) -> dict:
     matched = len(result.suggestions)
+    distance = round(result.total_km, 1) if unit == "km" else result.total_steps
     return {
         "name": name,
         "seconds": round(seconds, 3),
@@ -200,8 +238,10 @@ def summary(name: str, seconds: float, result) -> dict:
         "status": result.status,
         "matched": matched,
         "unmatched": len(result.unmatched),
-        "distance": result.total_steps,
-        "mean_distance": round(result.total_steps / matched, 3) if matched else None,
+        "distance": distance,
+        "mean_distance": round(distance / matched, 3) if matched else None,
+        "km_pairs": result.km_pairs,
+        "steps": result.total_steps,
         "cost": result.total_cost,
         "arcs": result.arcs,
     }
@@ -226,6 +266,12 @@ def main() -> int:
         default=(30, 20, 50),
         help="helpers' shares in county agencies, township offices, villages (30,20,50)",
     )
+    parser.add_argument(
+        "--distance",
+        choices=("km", "tree"),
+        default="km",
+        help="units with coordinates, distances in km (default), or none: tree steps",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args()
@@ -239,7 +285,8 @@ def main() -> int:
             f"data: {args.households:,} households in {world['villages']} villages of "
             f"{world['townships']} townships, {args.helpers:,} helpers (capacity "
             f"{args.capacity}; in agencies/townships/villages {'/'.join(map(str, args.mix))}), "
-            f"{args.order} key order; built in {time.perf_counter() - started:.1f} s (not timed)",
+            f"{args.order} key order, distances in {args.distance}; "
+            f"built in {time.perf_counter() - started:.1f} s (not timed)",
             flush=True,
         )
         from django.db import connection
@@ -247,7 +294,8 @@ def main() -> int:
         from bangfu.pairings.matching import Weights, greedy, suggest
 
         program = world["program"]
-        distance_only = Weights(missing_tag=0, no_shared_tag=0, load_step=0)
+        # Distance alone, to 10 m (per_km 100) where there are coordinates.
+        distance_only = Weights(per_km=100, missing_tag=0, no_shared_tag=0, load_step=0)
         rows = []
         for name, run in (
             ("optimum", lambda: suggest(program)),
@@ -259,7 +307,7 @@ def main() -> int:
             ),
         ):
             median, runs, result = timed(run, args.repeat)
-            rows.append(summary(name, median, result))
+            rows.append(summary(name, median, result, args.distance))
             print(f"  {name}: {', '.join(f'{s:.2f}' for s in runs)} s", flush=True)
         report(rows, args, connection)
     finally:
@@ -270,25 +318,27 @@ def main() -> int:
 def report(rows: list[dict], args: argparse.Namespace, connection) -> None:
     optimum = rows[0]
     slots = args.helpers * args.capacity
+    unit = "km" if args.distance == "km" else "steps"
     print()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, SQLite {connection.Database.sqlite_version}"
     )
     print(
-        f"{'':<11}{'seconds':>9}{'matched':>9}{'unmatched':>10}{'distance':>10}{'mean':>7}"
-        f"{'× optimum':>11}"
+        f"{'':<11}{'seconds':>9}{'matched':>9}{'unmatched':>10}{'distance ' + unit:>16}"
+        f"{'mean':>7}{'× optimum':>11}"
     )
     for row in rows:
         ratio = row["distance"] / optimum["distance"] if optimum["distance"] else float("nan")
         print(
             f"{row['name']:<11}{row['seconds']:>9.2f}{row['matched']:>9,}{row['unmatched']:>10,}"
-            f"{row['distance']:>10,}{row['mean_distance'] or 0:>7.2f}{ratio:>11.2f}"
+            f"{row['distance']:>16,}{row['mean_distance'] or 0:>7.2f}{ratio:>11.2f}"
         )
     t = optimum["timings"]
     print(
         f"optimum: read {t.get('read', 0):.2f} s, build {t.get('build', 0):.2f} s, solver "
-        f"{t.get('solver', 0):.2f} s, whole solve {t.get('solve', 0):.2f} s; "
+        f"{t.get('solver', 0):.2f} s, whole solve {t.get('solve', 0):.2f} s, "
+        f"{t.get('rounds', 1):.0f} round(s); "
         f"{optimum['arcs']:,} arcs (candidate lists of {args.candidates} would be "
         f"{args.households * args.candidates:,})"
     )
@@ -311,11 +361,11 @@ def report(rows: list[dict], args: argparse.Namespace, connection) -> None:
         for row in rows[2:]:
             if row["unmatched"] == 0:
                 saving = 1 - model["distance"] / row["distance"]
-                how = f"{model['distance']:,} vs {row['distance']:,} steps"
+                how = f"{model['distance']:,} vs {row['distance']:,} {unit}"
             else:
                 saving = 1 - model["mean_distance"] / row["mean_distance"]
                 how = (
-                    f"per pair {model['mean_distance']:.2f} vs {row['mean_distance']:.2f} steps; "
+                    f"per pair {model['mean_distance']:.2f} vs {row['mean_distance']:.2f} {unit}; "
                     f"{row['name']} strands {row['unmatched']:,}"
                 )
             goals.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,30 @@ class Org(models.Model):
     name_pinyin = models.CharField(max_length=400, blank=True, editable=False)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     contact_phone = models.CharField(_("办公电话"), max_length=30, blank=True)
+    # Where the unit is (WGS-84 decimal degrees, both or neither; bangfu.orgs.geo checks them).
+    # Persons and households are where their unit is; matching measures distance with them.
+    longitude = models.DecimalField(
+        _("经度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(-180, message=_("经度应在 -180 到 180 度之间")),
+            MaxValueValidator(180, message=_("经度应在 -180 到 180 度之间")),
+        ],
+    )
+    latitude = models.DecimalField(
+        _("纬度"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(-90, message=_("纬度应在 -90 到 90 度之间")),
+            MaxValueValidator(90, message=_("纬度应在 -90 到 90 度之间")),
+        ],
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.IntegerField(_("排序"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -57,6 +82,20 @@ class Org(models.Model):
     @property
     def kind_label(self) -> str:
         return str(self.get_kind_display())
+
+    @property
+    def coordinates(self) -> tuple[float, float] | None:
+        """(longitude, latitude) in degrees, or None when the unit has none."""
+        if self.longitude is None or self.latitude is None:
+            return None
+        return float(self.longitude), float(self.latitude)
+
+    @property
+    def coordinates_text(self) -> str:
+        """ "107.7, 23.17" (longitude, latitude, trailing zeros dropped), or "" without them."""
+        if self.coordinates is None:
+            return ""
+        return ", ".join(f"{v:.6f}".rstrip("0").rstrip(".") for v in self.coordinates)
 
     def ancestor_ids(self) -> list[int]:
         return path_ids(self.path)[:-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from bangfu.accounts.scope import scope_of
 from bangfu.audit.models import Action
 from bangfu.audit.services import audit_record, snapshot
 from bangfu.core.tree import child_path
+from bangfu.orgs.geo import coordinate_problems, degrees
 from bangfu.orgs.kinds import PLACE_KINDS, code_problem, parent_problem, significant_prefix
 from bangfu.orgs.models import Org
 
@@ -27,13 +29,24 @@ AUDITED_FIELDS = (
     "parent",
     "address",
     "contact_phone",
+    "longitude",
+    "latitude",
     "is_active",
     "sort_order",
 )
 
 
-def _validate(*, code: str, name: str, kind: str, parent: Org | None, instance: Org | None) -> None:
-    errors: dict[str, list[str]] = {}
+def _validate(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Org | None,
+    instance: Org | None,
+    longitude: Decimal | None = None,
+    latitude: Decimal | None = None,
+) -> None:
+    errors: dict[str, list[str]] = coordinate_problems(longitude, latitude)
     if not name.strip():
         errors.setdefault("name", []).append(_("名称不能为空"))
     problem = code_problem(kind, code)
@@ -89,10 +102,21 @@ def org_create(
     contact_phone: str = "",
     sort_order: int = 0,
     is_active: bool = True,
+    longitude: Decimal | None = None,
+    latitude: Decimal | None = None,
 ) -> Org:
     code, name = code.strip(), name.strip()
+    longitude, latitude = degrees(longitude), degrees(latitude)
     _check_can_place(actor, parent)
-    _validate(code=code, name=name, kind=kind, parent=parent, instance=None)
+    _validate(
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent,
+        instance=None,
+        longitude=longitude,
+        latitude=latitude,
+    )
     with transaction.atomic():
         org = Org(
             code=code,
@@ -101,6 +125,8 @@ def org_create(
             parent=parent,
             address=address,
             contact_phone=contact_phone,
+            longitude=longitude,
+            latitude=latitude,
             sort_order=sort_order,
             is_active=is_active,
             depth=(parent.depth + 1) if parent else 0,
@@ -130,15 +156,26 @@ def org_update(
     contact_phone: str = "",
     sort_order: int = 0,
     is_active: bool = True,
+    longitude: Decimal | None = None,
+    latitude: Decimal | None = None,
 ) -> Org:
     """Change a unit; moving it to another parent moves its whole subtree with it."""
     scope = scope_of(actor)
     if not scope.can_admin_org(org):
         raise PermissionDenied(_("无权修改该单位"))
     code, name = code.strip(), name.strip()
+    longitude, latitude = degrees(longitude), degrees(latitude)
     if parent != org.parent:
         _check_can_place(actor, parent)
-    _validate(code=code, name=name, kind=kind, parent=parent, instance=org)
+    _validate(
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent,
+        instance=org,
+        longitude=longitude,
+        latitude=latitude,
+    )
     for child in org.children.all():
         problem = parent_problem(child.kind, kind)
         if problem:
@@ -161,6 +198,8 @@ def org_update(
             ("parent", parent),
             ("address", address),
             ("contact_phone", contact_phone),
+            ("longitude", longitude),
+            ("latitude", latitude),
             ("sort_order", sort_order),
             ("is_active", is_active),
         ):

@@ -118,6 +118,8 @@ def create(request: AuthedRequest) -> HttpResponse:
                 parent=data["parent"],
                 address=data["address"],
                 contact_phone=data["contact_phone"],
+                longitude=data["longitude"],
+                latitude=data["latitude"],
                 sort_order=data["sort_order"] or 0,
                 is_active=data["is_active"],
             ),
@@ -135,7 +137,17 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404
     initial = {
         f: getattr(org, f)
-        for f in ("code", "name", "kind", "address", "contact_phone", "sort_order", "is_active")
+        for f in (
+            "code",
+            "name",
+            "kind",
+            "address",
+            "contact_phone",
+            "longitude",
+            "latitude",
+            "sort_order",
+            "is_active",
+        )
     }
     initial["parent"] = org.parent_id
     kwargs = _form_kwargs(request)
@@ -160,6 +172,8 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 parent=data["parent"],
                 address=data["address"],
                 contact_phone=data["contact_phone"],
+                longitude=data["longitude"],
+                latitude=data["latitude"],
                 sort_order=data["sort_order"] or 0,
                 is_active=data["is_active"],
             ),

@@ -8,12 +8,13 @@ capacity, each beneficiary needing one helper (docs/matching.md).
 
 Cost of pairing beneficiary *b* with helper *h* (weights in :class:`Weights`):
 
-- **distance**: ``step`` × the number of steps between the two units in the organisation tree
-  (0 in the same unit; a village and its township 1; two villages of one township 2; two villages
-  of two townships of one county 4). It is computed from the materialised paths, without queries.
-  Units in different top-level trees meet at a virtual root above them. Coordinates, where both
-  units have them, would be a better distance: :func:`unit_coordinates` is the hook for them (no
-  unit has coordinates yet, so it returns none);
+- **distance**: where both units have coordinates (``Org.longitude``/``latitude``; a household
+  is at its village, a person at their unit), ``per_km`` × the great-circle distance in km
+  (haversine), rounded to an integer. Otherwise ``step`` × the number of steps between the two
+  units in the organisation tree (0 in the same unit; a village and its township 1; two villages
+  of one township 2; two villages of two townships of one county 4), computed from the
+  materialised paths without queries; units in different top-level trees meet at a virtual root
+  above them. One tree step costs as much as 10 km;
 - **fit**: the template's helper ``tags`` are preferred (党员 for 精准扶贫, 工会干部 and 党员 for
   困难职工; ``required_tags`` already limit the helper pool): a helper lacking all of them costs
   ``missing_tag``, one lacking some the same share of it (lacking one of two: half). And
@@ -24,19 +25,24 @@ Cost of pairing beneficiary *b* with helper *h* (weights in :class:`Weights`):
   costs ``load_step`` × (k − 1): convex, so work spreads over helpers at equal distance. It is
   modelled with parallel helper→sink arcs of increasing cost, which keeps the flow exact.
 
-Every beneficiary also has an "unmatched" arc to the sink. Its cost, ``BIG`` × (1 + urgency), with
-``BIG`` larger than any possible total assignment cost, makes the optimum lexicographic: first as
-few beneficiaries unmatched as possible (nobody is left unmatched while any helper has room), then
+Beneficiaries left without a helper cost more than any assignment could, so the optimum is
+lexicographic: as few unmatched as possible (nobody is left while any helper has room), then
 the most urgent matched first (a person's most urgent priority tag, in the template's order;
 a household's 困难程度), then the lowest total cost.
 
-Distances do not need candidate lists: beneficiaries flow into their unit's node of a copy of the
-tree, along tree edges of cost ``step`` and out through the helpers' units, so every helper is
-reachable from every beneficiary at exactly its tree distance, with O(beneficiaries + helpers +
-units) arcs instead of one arc per candidate pair. The optimum is therefore over all pairs. Only
-the shared-tag preference is pairwise: it is carried by direct arcs to each beneficiary's
-``limit_candidates`` cheapest helpers sharing a tag, so that part alone is optimal over those
-candidates. The flow is then split into pairs along its paths (any split has the same cost).
+Distances do not need candidate lists. Tree distances: beneficiaries flow into their unit's node
+of a copy of the tree, along tree edges of cost ``step`` and out through the helpers' units, so
+every helper is reachable from every beneficiary at exactly its tree distance, with
+O(beneficiaries + helpers + units) arcs. Coordinate distances depend only on the two units, so
+they are arcs between units, not between people: one from each beneficiary unit with
+coordinates to each helper unit with coordinates (396 × 462 in the benchmark's county). Above
+``MAX_UNIT_PAIRS`` unit pairs, each beneficiary unit gets arcs to its nearest helper units only
+plus one arc to a hub that reaches every helper unit at a lower bound of the distance to the
+ones left out; while the optimum uses the hub, the units that did get more neighbours and the
+flow is solved again, so the result is still the optimum over all pairs. Only the shared-tag
+preference is pairwise: it is carried by direct arcs to each beneficiary's ``limit_candidates``
+cheapest helpers sharing a tag, so that part alone is optimal over those candidates. The flow is
+then split into pairs along its paths (any split has the same cost).
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangfu.core.tree import path_ids
+from bangfu.orgs.geo import haversine_pairs, unit_vectors
 from bangfu.orgs.models import Org
 from bangfu.pairings.models import Pairing
 from bangfu.pairings.selectors import beneficiary_pool, helper_pool
@@ -95,12 +102,14 @@ class MatchError(Exception):
 @dataclass(frozen=True)
 class Weights:
     """The cost model's weights (integers: the solver works in integer costs). One tree step is
-    the unit (100): lacking every preferred tag or sharing no subject costs one and a half steps,
-    so a party member in the township office is preferred to a non-member in the village, but
-    not to one two villages away; each further pairing a helper carries costs a fifth of a step
-    more than the one before."""
+    the unit (100), as much as 10 km where both units have coordinates: lacking every preferred
+    tag or sharing no subject costs one and a half steps (15 km), so a party member in the
+    township office is preferred to a non-member in the village, but not to one two villages
+    away; each further pairing a helper carries costs a fifth of a step (2 km) more than the
+    one before."""
 
     step: int = 100
+    per_km: int = 10  # where both units have coordinates: 10 km cost as much as a tree step
     missing_tag: int = 150
     no_shared_tag: int = 150
     load_step: int = 20
@@ -108,7 +117,10 @@ class Weights:
     def __post_init__(self) -> None:
         # A tree step must cost something: it keeps the optimal flow free of cycles, which is
         # what splitting it into pairs relies on.
-        if self.step < 1 or min(self.missing_tag, self.no_shared_tag, self.load_step) < 0:
+        if (
+            self.step < 1
+            or min(self.per_km, self.missing_tag, self.no_shared_tag, self.load_step) < 0
+        ):
             raise ValueError("weights: step ≥ 1, the others ≥ 0")
 
 
@@ -158,21 +170,13 @@ class Problem:
     max_per_helper: int
     paths: dict[int, tuple[int, ...]]
     units: dict[int, tuple[str, str]]  # org id → (kind, name), ancestors included
+    # org id → (longitude, latitude) in degrees, for the units that have coordinates
+    coordinates: dict[int, tuple[float, float]] = field(default_factory=dict)
     read_seconds: float = 0.0
 
     @property
     def available(self) -> list[Party]:
         return [h for h in self.helpers if h.remaining > 0]
-
-
-def unit_coordinates(org_ids: Iterable[int]) -> dict[int, tuple[float, float]]:
-    """Hook: longitude/latitude of units, for a coordinate distance where both ends have one.
-
-    No unit records coordinates yet, so none are returned and the tree distance is used. When
-    units gain them, pairs whose two units both have coordinates would get direct arcs (found
-    with scipy's cKDTree over the helpers' units) costing their coordinate distance; docs/
-    matching.md describes this."""
-    return {}
 
 
 def match_day(program: Program) -> datetime.date:
@@ -324,9 +328,15 @@ def load_problem(program: Program, *, day: datetime.date | None = None) -> Probl
 
     wanted = sorted({i for p in org_paths.values() for i in p})
     units: dict[int, tuple[str, str]] = {}
+    coordinates: dict[int, tuple[float, float]] = {}
     for ids in _chunks(wanted):
-        for pk, unit_kind, name in Org.objects.filter(pk__in=ids).values_list("pk", "kind", "name"):
+        rows = Org.objects.filter(pk__in=ids).values_list(
+            "pk", "kind", "name", "longitude", "latitude"
+        )
+        for pk, unit_kind, name, longitude, latitude in rows:
             units[pk] = (unit_kind, name)
+            if longitude is not None and latitude is not None:
+                coordinates[pk] = (float(longitude), float(latitude))
     for party in (*beneficiaries, *helpers):
         party.org_name = units.get(party.org_id, ("", ""))[1]
     return Problem(
@@ -341,6 +351,7 @@ def load_problem(program: Program, *, day: datetime.date | None = None) -> Probl
         max_per_helper=max_per_helper,
         paths=org_paths,
         units=units,
+        coordinates=coordinates,
         read_seconds=time.perf_counter() - started,
     )
 
@@ -383,14 +394,50 @@ class CostModel:
     weights: Weights
     tree: Tree = field(init=False)
     needs: list[frozenset[str]] = field(init=False)
+    # (beneficiary unit, helper unit) → (distance cost, km), for units that both have coordinates
+    geo: dict[tuple[int, int], tuple[int, float]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tree = Tree(self.problem.paths)
         offered = {t for h in self.problem.available for t in h.tags}
         p = self.problem
         own = {*p.helper_tags, *p.required_tags, *p.priority_tags}
-        # A beneficiary's "needs": its other tags that some available helper carries too.
+        # A beneficiary's "needs": its other tags that some available helper also carries.
         self.needs = [frozenset((b.tags - own) & offered) for b in self.problem.beneficiaries]
+
+    def geo_costs(self, b_units: Sequence[int], h_units: Sequence[int]) -> np.ndarray:
+        """Distance costs of the unit pairs (b_units[i], h_units[i]), all with coordinates:
+        ``per_km`` × great-circle km, rounded. Computed once, element-wise, and remembered, so
+        the solver's arcs and the suggestions' parts are the very same numbers."""
+        n = len(b_units)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        coords = self.problem.coordinates
+        a = np.array([coords[u] for u in b_units], dtype=float)
+        b = np.array([coords[v] for v in h_units], dtype=float)
+        km = haversine_pairs(a, b)
+        costs = np.rint(km * self.weights.per_km).astype(np.int64)
+        self.geo.update(
+            zip(
+                zip(b_units, h_units, strict=True),
+                zip(costs.tolist(), km.tolist(), strict=True),
+                strict=True,
+            )
+        )
+        return costs
+
+    def distance(self, b_unit: int, h_unit: int) -> tuple[int, int, float | None]:
+        """(distance cost, tree steps, km or None) between a beneficiary's and a helper's unit:
+        by coordinates where both have them, else by tree steps."""
+        steps = self.tree.steps(b_unit, h_unit)
+        coords = self.problem.coordinates
+        if b_unit in coords and h_unit in coords:
+            found = self.geo.get((b_unit, h_unit))
+            if found is None:
+                self.geo_costs([b_unit], [h_unit])
+                found = self.geo[(b_unit, h_unit)]
+            return found[0], steps, found[1]
+        return self.weights.step * steps, steps, None
 
     def helper_fit(self, h: Party) -> int:
         """``missing_tag`` × the share of the template's preferred tags the helper lacks."""
@@ -405,8 +452,7 @@ class CostModel:
     def pair(self, bi: int, h: Party) -> tuple[int, int]:
         """(distance cost, fit cost) of beneficiary number ``bi`` with helper ``h``."""
         b = self.problem.beneficiaries[bi]
-        steps = self.tree.steps(b.org_id, h.org_id)
-        return self.weights.step * steps, self.helper_fit(h) + self.penalty(bi, h)
+        return self.distance(b.org_id, h.org_id)[0], self.helper_fit(h) + self.penalty(bi, h)
 
     def slot(self, k: int) -> int:
         """Cost of a helper's k-th pairing (1-based, current ones counted)."""
@@ -420,7 +466,8 @@ class CostModel:
 class Suggestion:
     beneficiary: Party
     helper: Party
-    steps: int
+    steps: int  # tree steps between the two units (always known)
+    km: float | None  # great-circle km, where both units have coordinates
     distance_cost: int
     fit_cost: int
     load_cost: int
@@ -471,6 +518,17 @@ class MatchResult:
         return sum(s.steps for s in self.suggestions)
 
     @property
+    def total_km(self) -> float:
+        """Total great-circle distance (km) of the suggestions whose two units have
+        coordinates."""
+        return sum(s.km for s in self.suggestions if s.km is not None)
+
+    @property
+    def km_pairs(self) -> int:
+        """How many suggestions have a distance in km."""
+        return sum(1 for s in self.suggestions if s.km is not None)
+
+    @property
     def unmatched_urgency(self) -> int:
         return sum(u.beneficiary.urgency for u in self.unmatched)
 
@@ -490,17 +548,18 @@ class MatchResult:
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def _relation(problem: Problem, tree: Tree, b: Party, h: Party) -> tuple[int, str]:
+def _relation(problem: Problem, tree: Tree, b: Party, h: Party, km: float | None) -> str:
+    """How the two units relate (同村 (甲村); 同乡镇 (甲镇), 相距 4.2 公里 / 相距 1 级)."""
     steps, lca = tree.meet(b.org_id, h.org_id)
+    far = _("相距 %s 公里") % f"{km:.1f}" if km is not None else _("相距 %d 级") % steps
     if lca is None:
-        return steps, _("不同上级单位, 相距 %d 级") % steps
+        return _("不同上级单位, %s") % far
     unit_kind, name = problem.units.get(lca, ("", ""))
     same = SAME_KIND.get(unit_kind)
     label = f"{same} ({name})" if same else _("同属“%s”") % name
-    return steps, label if steps == 0 else _("%(label)s, 相距 %(steps)d 级") % {
-        "label": label,
-        "steps": steps,
-    }
+    if steps == 0 and not km:
+        return label
+    return f"{label}, {far}"
 
 
 def _build(
@@ -519,7 +578,7 @@ def _build(
     B = problem.beneficiaries
     suggestions: list[Suggestion] = []
     matched: set[int] = set()
-    relations: dict[tuple[int, int], tuple[int, str]] = {}
+    relations: dict[tuple[int, int], tuple[int, int, float | None, str]] = {}
     for hi, bis in assigned.items():
         h = helpers[hi]
         # What is said of the helper is the same in each of its suggestions.
@@ -538,11 +597,13 @@ def _build(
         for j, bi in enumerate(bis):
             matched.add(bi)
             b = B[bi]
-            distance, fit = model.pair(bi, h)
             where = relations.get((b.org_id, h.org_id))
             if where is None:
-                where = relations[(b.org_id, h.org_id)] = _relation(problem, model.tree, b, h)
-            steps, relation = where
+                distance, steps, km = model.distance(b.org_id, h.org_id)
+                where = (distance, steps, km, _relation(problem, model.tree, b, h, km))
+                relations[(b.org_id, h.org_id)] = where
+            distance, steps, km, relation = where
+            fit = model.helper_fit(h) + model.penalty(bi, h)
             parts = [relation, *about]
             need = model.needs[bi]
             if need:
@@ -557,6 +618,7 @@ def _build(
                     beneficiary=b,
                     helper=h,
                     steps=steps,
+                    km=km,
                     distance_cost=distance,
                     fit_cost=fit,
                     load_cost=model.slot(h.load + j + 1),
@@ -598,6 +660,75 @@ def _reason(problem: Problem) -> str:
 # -- the optimum -----------------------------------------------------------------------------
 
 
+# Coordinate arcs join every beneficiary unit to every helper unit up to this many unit pairs;
+# beyond it, each beneficiary unit starts with its FIRST_NEIGHBOURS nearest helper units and a
+# lower-bound arc to the rest, widened until the optimum no longer uses that arc.
+MAX_UNIT_PAIRS = 2_000_000
+FIRST_NEIGHBOURS = 64
+
+
+@dataclass
+class _Network:
+    """Arcs of the flow network as parallel lists; the routing arcs (everything but the
+    "unmatched" and slot arcs) come first, so that the flow can be split into pairs."""
+
+    tails: list[np.ndarray] = field(default_factory=list)
+    heads: list[np.ndarray] = field(default_factory=list)
+    caps: list[np.ndarray] = field(default_factory=list)
+    costs: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, tails: Any, heads: Any, caps: Any, costs: Any) -> tuple[int, int]:
+        start = self.size
+        n = len(tails)
+        self.tails.append(np.asarray(tails, dtype=np.int64).reshape(n))
+        self.heads.append(np.broadcast_to(np.asarray(heads, dtype=np.int64), (n,)))
+        self.caps.append(np.broadcast_to(np.asarray(caps, dtype=np.int64), (n,)))
+        self.costs.append(np.broadcast_to(np.asarray(costs, dtype=np.int64), (n,)))
+        return start, start + n
+
+    @property
+    def size(self) -> int:
+        return sum(len(t) for t in self.tails)
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return tuple(np.concatenate(x) for x in (self.tails, self.heads, self.caps, self.costs))
+
+
+def _nearest_units(
+    model: CostModel, b_units: list[int], h_units: list[int], ks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For beneficiary unit i, its ks[i] nearest helper units (by great-circle distance) as
+    (rows, helper unit positions, costs), and a lower bound of the distance cost to every other
+    helper unit (-1 when there is none left out)."""
+    from scipy.spatial import cKDTree
+
+    coords = model.problem.coordinates
+    index = cKDTree(unit_vectors(np.array([coords[v] for v in h_units])))
+    points = unit_vectors(np.array([coords[u] for u in b_units]))
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    bound = np.full(len(b_units), -1, dtype=np.int64)
+    beyond_rows: list[int] = []
+    beyond_cols: list[int] = []
+    for k in sorted(set(ks.tolist())):
+        which = np.flatnonzero(ks == k)
+        want = min(k + 1, len(h_units))
+        _d, found = index.query(points[which], k=want)
+        found = np.asarray(found).reshape(len(which), want)
+        rows.append(np.repeat(which, min(k, want)))
+        cols.append(found[:, : min(k, want)].reshape(-1))
+        if want > k:  # the (k+1)-th nearest: no unit left out is nearer
+            beyond_rows.extend(which.tolist())
+            beyond_cols.extend(found[:, k].tolist())
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    costs = model.geo_costs([b_units[i] for i in r.tolist()], [h_units[j] for j in c.tolist()])
+    if beyond_rows:
+        near = model.geo_costs([b_units[i] for i in beyond_rows], [h_units[j] for j in beyond_cols])
+        # One less than the (k+1)-th nearest's cost: a safe bound whatever the rounding.
+        bound[np.array(beyond_rows)] = np.maximum(near - 1, 0)
+    return r, c, costs, bound
+
+
 def solve(
     problem: Problem, *, weights: Weights = DEFAULT_WEIGHTS, limit_candidates: int = 20
 ) -> MatchResult:
@@ -622,16 +753,52 @@ def solve(
         for k in range(len(path)):
             parent[uidx[path[k]]] = uidx[path[k - 1]] if k else 0
 
-    b_node = np.arange(nb, dtype=np.int64)
-    u_base, h_base = nb, nb + nu
-    sink = nb + nu + nh
-    b_unit = np.array([uidx[b.org_id] for b in B], dtype=np.int64) + u_base
-    h_unit = np.array([uidx[h.org_id] for h in H], dtype=np.int64) + u_base
-    h_node = np.arange(nh, dtype=np.int64) + h_base
+    # Which side measures by coordinates: units that have them, when both sides have some.
+    coords = problem.coordinates
+    b_units = sorted({b.org_id for b in B})
+    h_units = sorted({h.org_id for h in H})
+    geo_b = [u for u in b_units if u in coords]
+    geo_h = [v for v in h_units if v in coords]
+    if not (geo_b and geo_h):
+        geo_b, geo_h = [], []
+    geo_b_pos = {u: i for i, u in enumerate(geo_b)}
+    geo_h_set = set(geo_h)
+    need_t1 = len(geo_b) < len(b_units)  # beneficiaries measured along the tree
+    need_t2 = bool(geo_b) and len(geo_h) < len(h_units)  # geo ones, to helpers without coords
+
+    # Nodes: beneficiaries, tree copy 1, tree copy 2, geo entries, helper units, helpers, hub,
+    # sink.
+    t1 = nb
+    t2 = t1 + (nu if need_t1 else 0)
+    e0 = t2 + (nu if need_t2 else 0)
+    hu0 = e0 + len(geo_b)
+    h0 = hu0 + len(h_units)
+    hub = h0 + nh
+    sink = hub + 1
+    hu_pos = {v: i for i, v in enumerate(h_units)}
+
     penalty = np.array([weights.no_shared_tag if n else 0 for n in model.needs], dtype=np.int64)
     fit = np.array([model.helper_fit(h) for h in H], dtype=np.int64)
     rem = np.array([h.remaining for h in H], dtype=np.int64)
     loads = np.array([h.load for h in H], dtype=np.int64)
+    h_node = np.arange(nh, dtype=np.int64) + h0
+    b_entry = np.array(
+        [e0 + geo_b_pos[b.org_id] if b.org_id in geo_b_pos else t1 + uidx[b.org_id] for b in B],
+        dtype=np.int64,
+    )
+
+    # Coordinate arcs: all unit pairs, or the nearest first (widened below while needed).
+    full = len(geo_b) * len(geo_h) <= MAX_UNIT_PAIRS
+    if full:
+        rows = np.repeat(np.arange(len(geo_b)), len(geo_h))
+        cols = np.tile(np.arange(len(geo_h)), len(geo_b))
+        geo_cost = model.geo_costs(
+            [geo_b[i] for i in rows.tolist()], [geo_h[j] for j in cols.tolist()]
+        )
+        bound = np.full(len(geo_b), -1, dtype=np.int64)
+    else:
+        ks = np.full(len(geo_b), min(FIRST_NEIGHBOURS, len(geo_h)), dtype=np.int64)
+        rows, cols, geo_cost, bound = _nearest_units(model, geo_b, geo_h, ks)
 
     # Direct arcs for the shared-tag preference: the cheapest sharing helpers of each beneficiary.
     by_tag: dict[str, list[int]] = defaultdict(list)
@@ -648,97 +815,120 @@ def solve(
     for (org_id, need), members in groups.items():
         sharing = sorted({hi for t in need for hi in by_tag.get(t, ())})
         ranked = sorted(
-            (
-                weights.step * model.tree.steps(org_id, H[hi].org_id) + int(fit[hi]),
-                -H[hi].remaining,
-                hi,
-            )
+            (model.distance(org_id, H[hi].org_id)[0] + int(fit[hi]), -H[hi].remaining, hi)
             for hi in sharing
         )[:limit_candidates]
         for bi in members:
             for cost, _room, hi in ranked:
                 d_tail.append(bi)
-                d_head.append(h_base + hi)
+                d_head.append(h0 + hi)
                 d_cost.append(cost)
 
     max_slot = weights.load_step * int(max(0, (loads + rem).max() - 1))
     depth = max(len(p) for p in problem.paths.values())
-    max_pair = weights.step * 2 * depth + int(fit.max()) + weights.no_shared_tag
+    longest = max(
+        weights.step * 2 * depth,
+        int(geo_cost.max()) if len(geo_cost) else 0,
+        int(bound.max()) if len(bound) else 0,
+        max(d_cost, default=0),
+    )
+    max_pair = longest + int(fit.max()) + weights.no_shared_tag
     big = (nb + 1) * (max_pair + max_slot + 1)
     urgency = np.array([b.urgency for b in B], dtype=np.int64)
-
     slot_tail = np.repeat(h_node, rem)
     first = np.repeat(loads, rem)
     offset = np.arange(int(rem.sum()), dtype=np.int64) - np.repeat(np.cumsum(rem) - rem, rem)
     slot_cost = weights.load_step * (first + offset)  # slot k = load + offset + 1 costs (k-1)·w
     child = np.arange(1, nu, dtype=np.int64)
     wide = max(nb, 1)
-    blocks = [
-        # (tails, heads, capacities, costs)
-        (b_node, b_unit, np.ones(nb), penalty),
-        (b_node, np.full(nb, sink), np.ones(nb), big * (1 + urgency)),
-        (child + u_base, parent[1:] + u_base, np.full(nu - 1, wide), np.full(nu - 1, weights.step)),
-        (parent[1:] + u_base, child + u_base, np.full(nu - 1, wide), np.full(nu - 1, weights.step)),
-        (h_unit, h_node, rem, fit),
-        (slot_tail, np.full(len(slot_tail), sink), np.ones(len(slot_tail)), slot_cost),
-        (np.array(d_tail), np.array(d_head), np.ones(len(d_tail)), np.array(d_cost)),
-    ]
-    sizes = [len(b[0]) for b in blocks]
-    tails, heads, caps, costs = (
-        np.concatenate([np.asarray(b[i], dtype=np.int64) for b in blocks]) for i in range(4)
-    )
-    smcf = SimpleMinCostFlow()
-    smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-    supplies = np.zeros(sink + 1, dtype=np.int64)
-    supplies[:nb] = 1
-    supplies[sink] = -nb
-    smcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
-    timings["build"] = time.perf_counter() - started
-    status = smcf.solve()
-    timings["solver"] = time.perf_counter() - started - timings["build"]
-    if status != smcf.OPTIMAL:
-        raise MatchError(_("求解失败: %s") % status.name)
-    flows = smcf.flows(np.arange(smcf.num_arcs(), dtype=np.int64))
-    ends = np.cumsum(sizes)
-    into_unit, _out, up, down, to_helper, _slots, direct = np.split(flows, ends[:-1])
+    hu_of_helper = np.array([hu0 + hu_pos[h.org_id] for h in H], dtype=np.int64)
+    plain_h = np.array([hu_pos[v] for v in h_units if v not in geo_h_set], dtype=np.int64)
+    h_unit_nodes = np.array([uidx[v] for v in h_units], dtype=np.int64)
+    geo_hu = np.array([hu_pos[v] for v in geo_h], dtype=np.int64)  # geo helper unit → HU
 
-    # Split the flow into pairs: tokens (beneficiaries) travel through the units in topological
-    # order of the flow, each helper taking as many as flow into it. An optimal flow has no
-    # cycle (every tree edge costs), and each token's route is a simple path of the tree, so its
-    # cost is the pair's tree distance whichever token goes where.
+    rounds = 0
+    while True:
+        rounds += 1
+        net = _Network()
+        net.add(np.arange(nb), b_entry, 1, penalty)  # arcs 0..nb-1: beneficiary → entry
+        d_span = net.add(d_tail, d_head, 1, d_cost)
+        for needed, base, exits in ((need_t1, t1, np.arange(len(h_units))), (need_t2, t2, plain_h)):
+            if needed:
+                net.add(child + base, parent[1:] + base, wide, weights.step)
+                net.add(parent[1:] + base, child + base, wide, weights.step)
+                net.add(h_unit_nodes[exits] + base, exits + hu0, wide, 0)
+        if need_t2:
+            net.add(np.arange(len(geo_b)) + e0, np.array([uidx[u] for u in geo_b]) + t2, wide, 0)
+        net.add(rows + e0, geo_hu[cols] + hu0, wide, geo_cost)
+        lower = np.flatnonzero(bound >= 0)
+        hub_span = net.add(lower + e0, hub, wide, bound[lower])
+        if len(lower):
+            net.add(np.full(len(geo_h), hub), geo_hu + hu0, wide, 0)
+        net.add(hu_of_helper, h_node, rem, fit)
+        routing = net.size
+        net.add(np.arange(nb), sink, 1, big * (1 + urgency))
+        net.add(slot_tail, sink, 1, slot_cost)
+        tails, heads, caps, costs = net.arrays()
+
+        smcf = SimpleMinCostFlow()
+        smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+        supplies = np.zeros(sink + 1, dtype=np.int64)
+        supplies[:nb] = 1
+        supplies[sink] = -nb
+        smcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+        timings["build"] = time.perf_counter() - started - timings.get("solver", 0.0)
+        solver_started = time.perf_counter()
+        status = smcf.solve()
+        timings["solver"] = timings.get("solver", 0.0) + time.perf_counter() - solver_started
+        if status != smcf.OPTIMAL:
+            raise MatchError(_("求解失败: %s") % status.name)
+        flows = smcf.flows(np.arange(smcf.num_arcs(), dtype=np.int64))
+        through_hub = flows[hub_span[0] : hub_span[1]]
+        if not through_hub.any():
+            break
+        # The optimum used the lower bound: give those units twice the neighbours and re-solve.
+        widen = lower[through_hub > 0]
+        ks[widen] = np.minimum(ks[widen] * 2, len(geo_h))
+        rows, cols, geo_cost, bound = _nearest_units(model, geo_b, geo_h, ks)
+    timings["rounds"] = rounds
+
+    # Split the flow into pairs: tokens (beneficiaries) travel through the network in
+    # topological order of the flow, each helper taking as many as flow into it. An optimal flow
+    # has no cycle (only tree edges could form one, and they cost), and each token's route is a
+    # simple path whose cost is the pair's distance whichever token goes where.
     assigned: dict[int, list[int]] = defaultdict(list)
-    for j in np.flatnonzero(direct).tolist():
-        assigned[d_head[j] - h_base].append(d_tail[j])
-    tokens: list[deque[int]] = [deque() for _ in range(nu)]
-    for bi in np.flatnonzero(into_unit).tolist():
-        tokens[int(b_unit[bi]) - u_base].append(int(bi))
-    helpers_at: list[list[int]] = [[] for _ in range(nu)]
-    for hi in np.flatnonzero(to_helper).tolist():
-        helpers_at[int(h_unit[hi]) - u_base].append(int(hi))
-    out: list[list[tuple[int, int]]] = [[] for _ in range(nu)]
-    indegree = [0] * nu
-    for i in np.flatnonzero(up).tolist():
-        out[i + 1].append((int(parent[i + 1]), int(up[i])))
-        indegree[int(parent[i + 1])] += 1
-    for i in np.flatnonzero(down).tolist():
-        out[int(parent[i + 1])].append((i + 1, int(down[i])))
-        indegree[i + 1] += 1
-    ready = deque(u for u in range(nu) if indegree[u] == 0)
-    processed = 0
+    tokens: dict[int, deque[int]] = defaultdict(deque)
+    for bi in np.flatnonzero(flows[:nb]).tolist():
+        tokens[int(b_entry[bi])].append(bi)
+    for j in np.flatnonzero(flows[d_span[0] : d_span[1]]).tolist():
+        assigned[d_head[j] - h0].append(d_tail[j])
+    moving = np.arange(d_span[1], routing)[flows[d_span[1] : routing] > 0]
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    indegree: dict[int, int] = defaultdict(int)
+    for t, hd, n in zip(
+        tails[moving].tolist(), heads[moving].tolist(), flows[moving].tolist(), strict=True
+    ):
+        out[t].append((hd, n))
+        if not h0 <= hd < h0 + nh:
+            indegree[hd] += 1
+    ready = deque(u for u in out if indegree[u] == 0)
     while ready:
         u = ready.popleft()
-        processed += 1
-        here = tokens[u]
-        for hi in helpers_at[u]:
-            assigned[hi].extend(here.popleft() for _ in range(int(to_helper[hi])))
-        for v, n in out[u]:
-            tokens[v].extend(here.popleft() for _ in range(n))
-            indegree[v] -= 1
-            if indegree[v] == 0:
-                ready.append(v)
+        here = tokens.pop(u, deque())
+        for v, n in out.pop(u):
+            moved = [here.popleft() for _ in range(n)] if len(here) >= n else None
+            if moved is None:
+                raise MatchError(_("求解结果无法分解为结对"))
+            if h0 <= v < h0 + nh:
+                assigned[v - h0].extend(moved)
+            else:
+                tokens[v].extend(moved)
+                indegree[v] -= 1
+                if indegree[v] == 0:
+                    ready.append(v)
         if here:
             raise MatchError(_("求解结果无法分解为结对"))
-    if processed != nu:
+    if out or any(tokens.values()):
         raise MatchError(_("求解结果无法分解为结对"))
     for bis in assigned.values():
         bis.sort()
@@ -783,13 +973,15 @@ def greedy_solve(
     problem: Problem, *, weights: Weights = DEFAULT_WEIGHTS, limit_candidates: int | None = None
 ) -> MatchResult:
     """Greedy nearest-available: beneficiaries in order (by key), each taking the nearest helper
-    with capacity left (fewest tree steps; ties by unit, then helper key).
+    with capacity left (the model's distance: km where both units have coordinates, else tree
+    steps; ties by unit, then helper key).
 
     With ``limit_candidates`` it looks only at each beneficiary's that many nearest helpers, as
     candidate lists do, and strands a beneficiary whose candidates are all full. Tree distances
     tie a lot (every helper of a neighbouring village is as near), so the list takes whole rings
     of equally near helpers and a sample of the last one, shuffled per beneficiary (seeded by its
-    key): beneficiaries of one village do not all get the same list."""
+    key): beneficiaries of one village do not all get the same list. With coordinates, rings
+    are helpers at the same distance cost (0.1 km apart with the default weights)."""
     started = time.perf_counter()
     model = CostModel(problem, weights)
     H = problem.available
@@ -803,20 +995,27 @@ def greedy_solve(
     pointer: dict[int, int] = {}
     unit_pointer = dict.fromkeys(helper_units, 0)
     assigned: dict[int, list[int]] = defaultdict(list)
+    coords = problem.coordinates
+    geo_b = sorted({b.org_id for b in problem.beneficiaries} & coords.keys())
+    geo_h = [u for u in helper_units if u in coords]
+    if geo_b and geo_h and len(geo_b) * len(geo_h) <= MAX_UNIT_PAIRS:  # all at once
+        model.geo_costs(np.repeat(geo_b, len(geo_h)).tolist(), geo_h * len(geo_b))
     for bi, b in enumerate(problem.beneficiaries):
         units = ranked_units.get(b.org_id)
         if units is None:
             origin = b.org_id
-
-            def nearness(u: int, origin: int = origin) -> tuple[int, int]:
-                return model.tree.steps(origin, u), u
-
-            units = sorted(helper_units, key=nearness)
+            # Nearest first: by distance cost (km where both have coordinates, else tree
+            # steps), then by the exact km, then by unit.
+            near: dict[int, tuple[int, float, int]] = {}
+            for u in helper_units:
+                cost, steps, km = model.distance(origin, u)
+                near[u] = (cost, km if km is not None else float(steps), u)
+            units = sorted(helper_units, key=near.__getitem__)
             ranked_units[b.org_id] = units
             pointer[b.org_id] = 0
             grouped: dict[int, list[int]] = defaultdict(list)
             for u in units:
-                grouped[model.tree.steps(origin, u)].extend(at_unit[u])
+                grouped[near[u][0]].extend(at_unit[u])
             rings[b.org_id] = [grouped[d] for d in sorted(grouped)]
         chosen = None
         if limit_candidates is not None:

@@ -10,6 +10,7 @@ import datetime
 import io
 import itertools
 import json
+import math
 import random
 
 import numpy as np
@@ -22,6 +23,7 @@ from scipy.optimize import linear_sum_assignment
 
 from bangfu.audit.models import AuditEvent
 from bangfu.core.testing import UrlCase, check, client_for, matrix
+from bangfu.orgs.models import Org
 from bangfu.orgs.tests.factories import OrgFactory
 from bangfu.pairings import matching
 from bangfu.pairings.matching import (
@@ -106,6 +108,16 @@ def tree(world):
     return world
 
 
+def great_circle(p, q) -> float:
+    """Haversine km, written out here independently of bangfu.orgs.geo."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (*p, *q))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
 def steps_between(a, b) -> int:
     """Tree distance by walking parents (independent of the paths the matcher reads)."""
 
@@ -124,9 +136,25 @@ def steps_between(a, b) -> int:
 class Case:
     """A random small instance, with its own bookkeeping of what the matcher must see."""
 
-    def __init__(self, world, seed: int, *, beneficiaries: int, helpers: int, capacity: int = 3):
+    def __init__(
+        self,
+        world,
+        seed: int,
+        *,
+        beneficiaries: int,
+        helpers: int,
+        capacity: int = 3,
+        coordinates: float = 0.0,
+    ):
         rng = random.Random(seed)
         units = [world.a1v, world.a1v2, world.a1, world.a2v, world.a2, world.a_office, world.a]
+        # Each unit has coordinates with this probability: scattered over about 60 × 60 km.
+        self.coords: dict[int, tuple[float, float]] = {}
+        for unit in units:
+            if rng.random() < coordinates:
+                lon, lat = 107.4 + 0.6 * rng.random(), 22.9 + 0.55 * rng.random()
+                Org.objects.filter(pk=unit.pk).update(longitude=f"{lon:.6f}", latitude=f"{lat:.6f}")
+                self.coords[unit.pk] = (round(lon, 6), round(lat, 6))
         self.max_per_helper = rng.randint(1, 4)
         self.program = make_program(
             world, f"R{seed}", max_per_helper=self.max_per_helper, min_per_helper=0
@@ -166,11 +194,23 @@ class Case:
         for b in self.beneficiaries:
             b["need"] = (b["tags"] - set(HELPER_TAGS) - set(PRIORITY)) & offered
 
+    def km(self, b, h) -> float | None:
+        if b["org"].pk in self.coords and h["org"].pk in self.coords:
+            return great_circle(self.coords[b["org"].pk], self.coords[h["org"].pk])
+        return None
+
+    def distance(self, b, h) -> int:
+        """Kilometres where both units have coordinates, else tree steps."""
+        km = self.km(b, h)
+        if km is not None:
+            return round(km * W.per_km)
+        return W.step * steps_between(b["org"], h["org"])
+
     def cost(self, b, h) -> int:
         missing = sum(1 for t in HELPER_TAGS if t not in h["tags"])
         no_shared = bool(b["need"]) and not (b["need"] & h["tags"])
         return (
-            W.step * steps_between(b["org"], h["org"])
+            self.distance(b, h)
             + W.missing_tag * missing // len(HELPER_TAGS)
             + (W.no_shared_tag if no_shared else 0)
         )
@@ -233,7 +273,12 @@ class Case:
             seen.add(s.beneficiary.pk)
             b, h = by_pk[s.beneficiary.pk], hs[s.helper.pk]
             assert s.steps == steps_between(b["org"], h["org"])
-            assert s.distance_cost == W.step * s.steps
+            assert s.distance_cost == self.distance(b, h)
+            km = self.km(b, h)
+            assert (s.km is None) == (km is None)
+            if km is not None:
+                assert s.km == pytest.approx(km, abs=1e-6)
+                assert f"相距 {km:.1f} 公里" in s.explanation or s.steps == 0
         assert all(n <= rooms[pk] for pk, n in used.items())
         assert seen | {u.beneficiary.pk for u in result.unmatched} == set(by_pk)
         if result.unmatched:
@@ -264,6 +309,102 @@ def test_optimum_equals_assignment_solver_on_medium_cases(tree, seed):
     case.check_result(result)
     assert result.rank == case.assignment_solver()
     assert greedy(case.program, day=DAY).rank >= result.rank
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_optimum_with_coordinates_equals_brute_force(tree, seed):
+    """Some units with coordinates (km between them), the others by tree steps."""
+    rng = random.Random(2000 + seed)
+    share = [1.0, 0.6, 0.3][seed % 3]
+    case = Case(
+        tree,
+        200 + seed,
+        beneficiaries=rng.randint(1, 6),
+        helpers=rng.randint(1, 4),
+        coordinates=share,
+    )
+    result = suggest(case.program, day=DAY)
+    case.check_result(result)
+    assert result.rank == case.brute_force()
+    baseline = greedy(case.program, day=DAY)
+    case.check_result(baseline)
+    assert baseline.rank >= result.rank
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_optimum_with_coordinates_equals_assignment_solver_on_medium_cases(tree, seed):
+    case = Case(tree, 300 + seed, beneficiaries=40, helpers=14, capacity=5, coordinates=0.8)
+    result = suggest(case.program, day=DAY)
+    case.check_result(result)
+    assert result.rank == case.assignment_solver()
+    assert greedy(case.program, day=DAY).rank >= result.rank
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_nearest_units_first_still_proves_the_optimum(tree, seed, monkeypatch):
+    """Above MAX_UNIT_PAIRS each beneficiary unit starts with its nearest helper unit and a
+    lower bound to the rest; the result is the same optimum over all pairs."""
+    case = Case(tree, 400 + seed, beneficiaries=30, helpers=12, capacity=5, coordinates=1.0)
+    expected = case.assignment_solver()
+    monkeypatch.setattr(matching, "MAX_UNIT_PAIRS", 0)
+    monkeypatch.setattr(matching, "FIRST_NEIGHBOURS", 1)
+    result = suggest(case.program, day=DAY)
+    case.check_result(result)
+    assert result.rank == expected
+    assert result.timings["rounds"] > 1  # the lower bound was used, and widened
+
+
+def place(org, lon, lat):
+    Org.objects.filter(pk=org.pk).update(longitude=lon, latitude=lat)
+
+
+def test_coordinates_beat_the_tree_and_the_explanation_names_km(tree):
+    program = make_program(tree, "GEO", "jingzhun")
+    # 甲村 and 甲二村 share 甲镇 but lie 30 km apart; 乙村 (another township) is 3 km away.
+    place(tree.a1v, "107.700000", "23.170000")
+    place(tree.a1v2, "107.700000", "23.440000")
+    place(tree.a2v, "107.729000", "23.170000")
+    same_township = helper(tree.a1v2, "甲二村干部", "党员")
+    next_door = helper(tree.a2v, "乙村干部", "党员")
+    home = household(tree.a1v, "王大山")
+    (s,) = suggest(program, day=DAY).suggestions
+    assert (s.helper.pk, s.beneficiary.pk) == (next_door.pk, home.pk)
+    km = great_circle((107.7, 23.17), (107.729, 23.17))
+    assert s.km == pytest.approx(km) and 2.9 < km < 3.0
+    assert s.distance_cost == round(km * W.per_km) == 30
+    assert s.explanation == "同县 (甲县), 相距 3.0 公里, 党员, 当前结对 0/5, 本次建议 1 个"
+    assert s.steps == 4  # still reported; the tree alone would have chosen 甲二村干部
+    tree_only = greedy(program, day=DAY)
+    assert tree_only.suggestions[0].helper.pk == next_door.pk  # greedy measures km too
+    Org.objects.filter(pk=tree.a2v.pk).update(longitude=None, latitude=None)
+    (s,) = suggest(program, day=DAY).suggestions
+    assert s.helper.pk == same_township.pk  # no coordinates at 乙村: tree steps for that pair
+    assert s.km == pytest.approx(great_circle((107.7, 23.17), (107.7, 23.44)))
+    assert s.distance_cost == 300 and "相距 30.0 公里" in s.explanation
+
+
+def test_without_coordinates_on_one_side_the_tree_decides(tree):
+    program = make_program(tree, "HALF", "jingzhun")
+    place(tree.a1v, "107.700000", "23.170000")  # only the household's village has coordinates
+    township = helper(tree.a1, "镇干部", "党员")
+    helper(tree.a2v, "乙村干部", "党员")
+    household(tree.a1v, "李小河")
+    result = suggest(program, day=DAY)
+    (s,) = result.suggestions
+    assert s.helper.pk == township.pk and s.km is None
+    assert (s.steps, s.distance_cost) == (1, 100)
+    assert s.explanation.startswith("同乡镇 (甲镇), 相距 1 级")
+    assert (result.total_km, result.km_pairs, result.total_steps) == (0, 0, 1)
+
+
+def test_same_place_is_zero_km(tree):
+    program = make_program(tree, "ZERO", "jingzhun")
+    place(tree.a1v, "107.700000", "23.170000")
+    village = helper(tree.a1v, "村干部", "党员")
+    household(tree.a1v, "张三")
+    (s,) = suggest(program, day=DAY).suggestions
+    assert (s.helper.pk, s.km, s.distance_cost) == (village.pk, 0.0, 0)
+    assert s.explanation.startswith("同村 (甲村), 党员")
 
 
 def test_capacity_counts_every_program_and_max_per_helper_this_one(tree):

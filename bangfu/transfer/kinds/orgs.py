@@ -1,4 +1,4 @@
-"""orgs: 编码, 名称, 上级编码, 类型 (+ 地址, 办公电话).
+"""orgs: 编码, 名称, 上级编码, 类型 (+ 地址, 办公电话, 经度, 纬度).
 
 Matched on 编码. Every row runs the organisation service's own checks
 (``bangfu.orgs.services._validate``: code shape per kind, region codes nesting in their parent's,
@@ -10,14 +10,17 @@ organisation page does with its checks.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from bangfu.core.parsing import CellError
 from bangfu.core.pinyin import pinyin_key
 from bangfu.core.tree import child_path
+from bangfu.orgs.geo import parse_degrees
 from bangfu.orgs.kinds import OrgKind, kind_from_label, parent_problem
 from bangfu.orgs.models import Org
 from bangfu.orgs.selectors import org_list
@@ -29,7 +32,14 @@ from bangfu.transfer.reader import Row
 from bangfu.transfer.spec import ChoiceTable, Column, Kind
 
 KINDS = ChoiceTable(OrgKind)
-FIELD_COLUMNS = {"code": "code", "name": "name", "parent": "parent", "kind": "kind"}
+FIELD_COLUMNS = {
+    "code": "code",
+    "name": "name",
+    "parent": "parent",
+    "kind": "kind",
+    "longitude": "longitude",
+    "latitude": "latitude",
+}
 
 COLUMNS = (
     Column(
@@ -95,6 +105,22 @@ COLUMNS = (
         standard=False,
         width=16,
     ),
+    Column(
+        "longitude",
+        "经度",
+        _lazy("WGS-84 经度, 以度为单位的小数, 东经为正 (如 107.7); 与纬度同时填写"),
+        synonyms=("东经", "经度(度)", "经度坐标", "X坐标"),
+        standard=False,
+        width=12,
+    ),
+    Column(
+        "latitude",
+        "纬度",
+        _lazy("WGS-84 纬度, 以度为单位的小数, 北纬为正 (如 23.17); 与经度同时填写"),
+        synonyms=("北纬", "纬度(度)", "纬度坐标", "Y坐标"),
+        standard=False,
+        width=12,
+    ),
 )
 
 
@@ -114,6 +140,15 @@ class OrgImporter(Importer):
             return ""
         return kind
 
+    def _degrees(self, row: Row, key: str) -> Decimal | None:
+        if not self.has(key):
+            return None
+        try:
+            return parse_degrees(row.values.get(key))
+        except CellError as exc:
+            self.fail(row, key, f"{self.header(key)}{exc}")
+            return None
+
     def validate(self) -> None:
         rows: list[tuple[Row, dict[str, Any]]] = []
         for row in self.sheet.rows:
@@ -127,6 +162,8 @@ class OrgImporter(Importer):
                 "kind": self._kind(row),
                 "address": self.text(row, "address", max_length=200) if self.has("address") else "",
                 "contact_phone": phone,
+                "longitude": self._degrees(row, "longitude"),
+                "latitude": self._degrees(row, "latitude"),
             }
             rows.append((row, data))
         self.duplicates("code", group_rows((d["code"], r) for r, d in rows))
@@ -169,6 +206,8 @@ class OrgImporter(Importer):
                 kind=data["kind"],
                 parent=parent,
                 instance=instance,
+                longitude=data["longitude"],
+                latitude=data["latitude"],
             )
         except ValidationError as exc:
             for field_name, messages in exc.message_dict.items():
@@ -216,6 +255,8 @@ class OrgImporter(Importer):
         for key in ("address", "contact_phone"):
             if data[key]:
                 wanted[key] = data[key]
+        if data["longitude"] is not None:  # both or neither (checked above); empty keeps them
+            wanted["longitude"], wanted["latitude"] = data["longitude"], data["latitude"]
         changes = {k: v for k, v in wanted.items() if getattr(org, k) != v}
         self.touch(org)
         if changes:
@@ -273,6 +314,8 @@ class OrgImporter(Importer):
             depth=(parent.depth + 1) if parent is not None else 0,
             address=data["address"],
             contact_phone=data["contact_phone"],
+            longitude=data["longitude"],
+            latitude=data["latitude"],
             name_pinyin=pinyin_key(data["name"]),
         )
         if parent is not None and parent.pk:
@@ -300,7 +343,16 @@ class OrgImporter(Importer):
             bulk_update(
                 Org,
                 self.changed,
-                ["name", "kind", "address", "contact_phone", "name_pinyin", "updated_at"],
+                [
+                    "name",
+                    "kind",
+                    "address",
+                    "contact_phone",
+                    "longitude",
+                    "latitude",
+                    "name_pinyin",
+                    "updated_at",
+                ],
             )
         self.wrote("orgs", [*self.new, *self.changed])
 
@@ -313,6 +365,8 @@ def _row(org: Org) -> dict[str, Any]:
         "kind": KINDS.label(org.kind),
         "address": org.address,
         "contact_phone": org.contact_phone,
+        "longitude": float(org.longitude) if org.longitude is not None else None,
+        "latitude": float(org.latitude) if org.latitude is not None else None,
     }
 
 

@@ -46,6 +46,7 @@ def as_json(result: MatchResult, *, applied: int | None) -> dict[str, Any]:
                 "cost": s.cost,
                 "parts": {"distance": s.distance_cost, "fit": s.fit_cost, "load": s.load_cost},
                 "steps": s.steps,
+                "km": None if s.km is None else round(s.km, 3),
                 "explanation": s.explanation,
             }
             for s in result.suggestions
@@ -60,6 +61,7 @@ def as_json(result: MatchResult, *, applied: int | None) -> dict[str, Any]:
         ],
         "total_cost": result.total_cost,
         "total_steps": result.total_steps,
+        "total_km": round(result.total_km, 3),
         "beneficiaries": result.beneficiaries,
         "helpers_available": result.helpers_available,
         "slots": result.slots,
@@ -175,7 +177,8 @@ class Command(BaseCommand):
             self.stdout.write(f"未能匹配: {u.beneficiary.name} ({u.beneficiary.ident})  {u.reason}")
         self.stdout.write(
             f"建议 {len(result.suggestions)} 条, 总代价 {result.total_cost}, "
-            f"总距离 {result.total_steps} 级, 未能匹配 {len(result.unmatched)}"
+            f"总距离 {result.total_km:.1f} 公里 ({result.km_pairs} 条有坐标) / "
+            f"{result.total_steps} 级, 未能匹配 {len(result.unmatched)}"
         )
         if applied is not None:
             self.stdout.write(self.style.SUCCESS(f"已建立 {applied} 个结对"))
