@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "bangfu.pairings",
     "bangfu.activities",
     "bangfu.ledger",
+    "bangfu.compliance",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

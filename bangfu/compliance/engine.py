@@ -1,0 +1,442 @@
+"""The rules engine: what every pairing of a program owes as of a day, evaluated set-based in
+SQL — one statement per rule over all the program's pairings, never a loop per pairing.
+
+Semantics (domain.md, "The rules, made exact"):
+
+- A periodic or calendar rule has windows (periods; occasions' windows); an event rule has one
+  window per life event and pairing it falls on: from the event's date to ``within_days``
+  after, both included. An event on a person falls on every pairing whose beneficiary is that
+  person or a household they belong to (and an event on a household on the pairings of the
+  household and of its members).
+- A pairing owes a window only if it is active on every day of it: start ≤ window start, and no
+  end or end ≥ window end.
+- An activity counts for a window that holds its date, for that pairing, if its type is one of
+  the rule's types; one activity may satisfy several windows. Only activities dated on or before
+  the day asked about count.
+- Status as of a day D: a window ended before D is met (done ≥ required) or missed; a window
+  holding D is met or due; windows starting after D are not listed.
+
+Coverage rules are evaluated on D itself (:func:`coverage_rows`).
+
+Nothing is stored: logging, changing or deleting an activity changes the answer at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Q
+
+from bangfu.activities.services import activity_type
+from bangfu.compliance.windows import RuleWindow, rule_windows
+from bangfu.pairings.models import Pairing
+from bangfu.pairings.plans import program_semesters
+from bangfu.pairings.selectors import beneficiary_pool, helper_pool
+from bangfu.programs.models import Program
+
+STATUSES = ("met", "missed", "due")
+WINDOW_KINDS = ("periodic", "calendar")
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One window a pairing owes under one rule, and how it stands as of the day asked."""
+
+    pairing_id: int
+    rule: str
+    kind: str
+    start: datetime.date
+    end: datetime.date
+    required: int
+    done: int
+    status: str
+    label: str = ""
+    event_id: int | None = None
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.pairing_id, self.rule, self.start, self.end, self.event_id)
+
+
+def rule_types(program: Program, rule: Mapping[str, Any]) -> list[str]:
+    """The stored type codes a rule's types stand for (a rule may name a type by an alias)."""
+    codes = []
+    for name in rule.get("types", []):
+        kind = activity_type(program, str(name))
+        codes.append(str(kind["code"]) if kind else str(name))
+    return sorted(set(codes))
+
+
+def required_of(rule: Mapping[str, Any]) -> int:
+    return int(rule.get("count", 1)) if rule.get("kind") == "periodic" else 1
+
+
+def span(program: Program, as_of: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The days whose windows are listed: the program's start to the day asked (or the
+    program's end, if earlier)."""
+    last = min(as_of, program.end) if program.end else as_of
+    return program.start, last
+
+
+def program_windows(
+    program: Program, rule: Mapping[str, Any], as_of: datetime.date
+) -> list[RuleWindow]:
+    """The windows of a periodic or calendar rule listed as of ``as_of``."""
+    first, last = span(program, as_of)
+    if last < first:
+        return []
+    windows = rule_windows(rule, first, last, program_semesters(program))
+    return [w for w in windows if w.start <= last]
+
+
+# -- SQL ------------------------------------------------------------------------------------
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _date_param() -> str:
+    return "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
+
+
+def _plus_days(expression: str, days: int) -> str:
+    if connection.vendor == "postgresql":
+        return f"({expression} + {int(days)})"
+    return f"date({expression}, '+{int(days)} days')"
+
+
+def _in(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _status_sql(done: str, required: str, end: str) -> str:
+    return (
+        f"CASE WHEN {done} >= {required} THEN 'met' "
+        f"WHEN {end} < {_date_param()} THEN 'missed' ELSE 'due' END"
+    )
+
+
+def _pairing_filter(pairing_ids: Sequence[int] | None) -> tuple[str, list[Any]]:
+    if pairing_ids is None:
+        return "", []
+    if not pairing_ids:
+        return " AND 1 = 0", []
+    return f" AND p.id IN ({_in(pairing_ids)})", list(pairing_ids)
+
+
+def _window_rule_sql(
+    program: Program,
+    rule: Mapping[str, Any],
+    windows: Sequence[RuleWindow],
+    as_of: datetime.date,
+    pairing_ids: Sequence[int] | None,
+) -> tuple[str, list[Any]]:
+    """pairing, window index, done, status for every window a pairing owes under the rule."""
+    types = rule_types(program, rule) or ["\x00none"]
+    d = _date_param()
+    rows = ", ".join(f"({i}, {d}, {d})" for i in range(len(windows)))
+    params: list[Any] = []
+    for w in windows:
+        params += [w.start, w.end]
+    end = _q("end")
+    extra, extra_params = _pairing_filter(pairing_ids)
+    required = required_of(rule)
+    sql = f"""
+        WITH w(idx, ws, we) AS (VALUES {rows}),
+        c AS (
+            SELECT l.pairing_id AS pairing_id, w.idx AS idx, COUNT(*) AS n
+            FROM activities_activitylink l JOIN w ON l.date >= w.ws AND l.date <= w.we
+            WHERE l.program_id = %s AND l.type IN ({_in(types)}) AND l.date <= {d}
+            GROUP BY l.pairing_id, w.idx
+        )
+        SELECT p.id, w.idx, COALESCE(c.n, 0) AS done,
+            {_status_sql("COALESCE(c.n, 0)", str(required), "w.we")} AS status
+        FROM pairings_pairing p
+        JOIN w ON p.start <= w.ws AND (p.{end} IS NULL OR p.{end} >= w.we)
+        LEFT JOIN c ON c.pairing_id = p.id AND c.idx = w.idx
+        WHERE p.program_id = %s{extra}
+    """  # noqa: S608 (placeholders and fixed fragments only)
+    params += [program.pk, *types, as_of, as_of, program.pk, *extra_params]
+    return sql, params
+
+
+def _event_rule_sql(
+    program: Program,
+    rule: Mapping[str, Any],
+    as_of: datetime.date,
+    pairing_ids: Sequence[int] | None,
+) -> tuple[str, list[Any]]:
+    """event, pairing, window start and end, done, status for every event window owed."""
+    types = rule_types(program, rule) or ["\x00none"]
+    kinds = [str(k) for k in rule.get("events", [])] or ["\x00none"]
+    days = int(rule.get("within_days", 7))
+    first, last = span(program, as_of)
+    d = _date_param()
+    end = _q("end")
+    e_end = _plus_days("e.date", days)
+    extra, extra_params = _pairing_filter(pairing_ids)
+    events = f"""
+        SELECT e.id AS id, e.household_id AS household_id, e.person_id AS person_id,
+            e.date AS ws, {e_end} AS we
+        FROM activities_lifeevent e
+        WHERE e.kind IN ({_in(kinds)}) AND e.date <= {d} AND e.date >= {d}
+    """  # noqa: S608 (placeholders and fixed fragments only)
+    # The pairings an event falls on, by the four ways a beneficiary meets the event's subject.
+    sql = f"""
+        WITH e AS ({events}),
+        ep AS (
+            SELECT e.id AS event_id, p.id AS pairing_id, e.ws AS ws, e.we AS we
+            FROM e JOIN pairings_pairing p ON p.household_id = e.household_id
+            WHERE p.program_id = %s
+            UNION
+            SELECT e.id, p.id, e.ws, e.we FROM e
+            JOIN registry_member m ON m.household_id = e.household_id
+            JOIN pairings_pairing p ON p.person_id = m.person_id
+            WHERE p.program_id = %s
+            UNION
+            SELECT e.id, p.id, e.ws, e.we
+            FROM e JOIN pairings_pairing p ON p.person_id = e.person_id
+            WHERE p.program_id = %s
+            UNION
+            SELECT e.id, p.id, e.ws, e.we FROM e
+            JOIN registry_member m ON m.person_id = e.person_id
+            JOIN pairings_pairing p ON p.household_id = m.household_id
+            WHERE p.program_id = %s
+        ),
+        c AS (
+            SELECT ep.event_id AS event_id, ep.pairing_id AS pairing_id, COUNT(*) AS n
+            FROM ep JOIN activities_activitylink l ON l.pairing_id = ep.pairing_id
+            WHERE l.type IN ({_in(types)}) AND l.date >= ep.ws AND l.date <= ep.we
+                AND l.date <= {d}
+            GROUP BY ep.event_id, ep.pairing_id
+        )
+        SELECT ep.event_id, p.id, ep.ws, ep.we, COALESCE(c.n, 0) AS done,
+            {_status_sql("COALESCE(c.n, 0)", "1", "ep.we")} AS status
+        FROM ep JOIN pairings_pairing p ON p.id = ep.pairing_id
+        LEFT JOIN c ON c.event_id = ep.event_id AND c.pairing_id = ep.pairing_id
+        WHERE p.start <= ep.ws AND (p.{end} IS NULL OR p.{end} >= ep.we){extra}
+    """  # noqa: S608 (placeholders and fixed fragments only)
+    params: list[Any] = [*kinds, last, first]
+    params += [program.pk] * 4
+    params += [*types, as_of, as_of, *extra_params]
+    return sql, params
+
+
+def _as_date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+# -- evaluation -----------------------------------------------------------------------------
+
+
+def evaluate_iter(
+    program: Program,
+    as_of: datetime.date,
+    *,
+    pairing_ids: Sequence[int] | None = None,
+    rules: Iterable[str] | None = None,
+) -> Iterator[Obligation]:
+    """Every obligation of the program's pairings as of ``as_of`` (or of ``pairing_ids``),
+    rule by rule, streamed from the database."""
+    wanted = set(rules) if rules is not None else None
+    for rule in program.rules:
+        code, kind = str(rule.get("code")), str(rule.get("kind"))
+        if wanted is not None and code not in wanted:
+            continue
+        required = required_of(rule)
+        if kind in WINDOW_KINDS:
+            windows = program_windows(program, rule, as_of)
+            if not windows:
+                continue
+            sql, params = _window_rule_sql(program, rule, windows, as_of, pairing_ids)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                while batch := cursor.fetchmany(5000):
+                    for pairing_id, idx, done, status in batch:
+                        w = windows[idx]
+                        yield Obligation(
+                            pairing_id,
+                            code,
+                            kind,
+                            w.start,
+                            w.end,
+                            required,
+                            int(done),
+                            status,
+                            w.label,
+                        )
+        elif kind == "event":
+            sql, params = _event_rule_sql(program, rule, as_of, pairing_ids)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                while batch := cursor.fetchmany(5000):
+                    for event_id, pairing_id, ws, we, done, status in batch:
+                        yield Obligation(
+                            pairing_id,
+                            code,
+                            kind,
+                            _as_date(ws),
+                            _as_date(we),
+                            1,
+                            int(done),
+                            status,
+                            "",
+                            event_id,
+                        )
+
+
+def evaluate(
+    program: Program,
+    as_of: datetime.date,
+    *,
+    pairing_ids: Sequence[int] | None = None,
+    rules: Iterable[str] | None = None,
+) -> list[Obligation]:
+    return sorted(
+        evaluate_iter(program, as_of, pairing_ids=pairing_ids, rules=rules),
+        key=lambda o: (o.pairing_id, o.rule, o.start, o.event_id or 0),
+    )
+
+
+def summary(
+    program: Program, as_of: datetime.date, *, pairing_ids: Sequence[int] | None = None
+) -> dict[str, Counter[str]]:
+    """How many obligations of each rule are met, missed and due, counted in the database
+    (nothing per pairing comes back to Python)."""
+    out: dict[str, Counter[str]] = {}
+    for rule in program.rules:
+        code, kind = str(rule.get("code")), str(rule.get("kind"))
+        if kind in WINDOW_KINDS:
+            windows = program_windows(program, rule, as_of)
+            if not windows:
+                out[code] = Counter()
+                continue
+            sql, params = _window_rule_sql(program, rule, windows, as_of, pairing_ids)
+        elif kind == "event":
+            sql, params = _event_rule_sql(program, rule, as_of, pairing_ids)
+        else:
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT status, COUNT(*) FROM ({sql}) t GROUP BY status", params)  # noqa: S608
+            out[code] = Counter({status: int(n) for status, n in cursor.fetchall()})
+    return out
+
+
+# -- coverage -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    rule: str
+    subject: str  # the identifier used in the import sheets
+    name: str
+    required: int
+    actual: int
+    status: str
+    limit: int | None = None
+
+
+def coverage_rows(program: Program, as_of: datetime.date) -> list[CoverageRow]:
+    """Every coverage rule on ``as_of``: each beneficiary of the pool with its number of active
+    helpers (≥ ``min``), or each helper of the pool with its number of beneficiaries in the
+    program (≥ ``min`` and, across programs, within its capacity)."""
+    out: list[CoverageRow] = []
+    active = Q(start__lte=as_of) & (Q(end__isnull=True) | Q(end__gte=as_of))
+    for rule in program.rules:
+        if rule.get("kind") != "coverage":
+            continue
+        code, minimum = str(rule.get("code")), int(rule.get("min", 1))
+        if rule.get("subject") == "helper":
+            if program.helper_kind == "person":
+                in_program = (
+                    Q(pairings__program=program)
+                    & Q(pairings__start__lte=as_of)
+                    & (Q(pairings__end__isnull=True) | Q(pairings__end__gte=as_of))
+                )
+                helpers = (
+                    helper_pool(program)
+                    .select_related("person")
+                    .annotate(n=Count("pairings", filter=in_program))
+                )
+                loads = dict(
+                    Pairing.objects.filter(active, helper__in=helpers)
+                    .values_list("helper")
+                    .annotate(n=Count("id"))
+                    .values_list("helper", "n")
+                )
+                for h in helpers.order_by("pk"):
+                    over = loads.get(h.pk, 0) > h.capacity
+                    status = "met" if h.n >= minimum and not over else "missed"
+                    out.append(
+                        CoverageRow(
+                            code,
+                            h.person.id_number,
+                            h.person.name,
+                            minimum,
+                            h.n,
+                            status,
+                            h.capacity,
+                        )
+                    )
+            else:
+                rows = (
+                    Pairing.objects.filter(active, program=program)
+                    .values("helper_org__code", "helper_org__name")
+                    .annotate(n=Count("id"))
+                    .order_by("helper_org__code")
+                )
+                for row in rows:
+                    status = "met" if row["n"] >= minimum else "missed"
+                    out.append(
+                        CoverageRow(
+                            code,
+                            row["helper_org__code"],
+                            row["helper_org__name"],
+                            minimum,
+                            row["n"],
+                            status,
+                        )
+                    )
+            continue
+        kind = program.beneficiary_kind
+        pairings = Pairing.objects.filter(active, program=program)
+        if kind == "household":
+            counts = Counter(pairings.values_list("household_id", flat=True))
+            for h in beneficiary_pool(program).select_related("head").order_by("code"):
+                n = counts.get(h.pk, 0)
+                name = h.head.name if h.head else ""
+                out.append(
+                    CoverageRow(code, h.code, name, minimum, n, "met" if n >= minimum else "missed")
+                )
+        elif kind == "person":
+            counts = Counter(pairings.values_list("person_id", flat=True))
+            for p in beneficiary_pool(program).order_by("pk"):
+                n = counts.get(p.pk, 0)
+                out.append(
+                    CoverageRow(
+                        code, p.id_number, p.name, minimum, n, "met" if n >= minimum else "missed"
+                    )
+                )
+        else:
+            counts = Counter(pairings.values_list("beneficiary_org_id", flat=True))
+            for u in beneficiary_pool(program).select_related("org").order_by("org__code"):
+                n = counts.get(u.org_id, 0)
+                out.append(
+                    CoverageRow(
+                        code,
+                        u.org.code,
+                        u.org.name,
+                        minimum,
+                        n,
+                        "met" if n >= minimum else "missed",
+                    )
+                )
+    return out
