@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "[--format json] (reports)",
     "match": "匹配建议: bangfu match --program CODE [--apply] [--format json] [--date DATE] "
     "(suggest helpers for unpaired beneficiaries as one optimisation)",
+    "compliance": "合规检查: bangfu compliance --program CODE --as-of DATE [--format json] "
+    "(every obligation owed as of a date, coverage and a summary)",
     "createadmin": "新建系统管理员账号 (create a system administrator account)",
     "migrate": "建立或升级数据库表结构 (create or upgrade the database schema)",
     "collectstatic": "收集静态文件到 BANGFU_STATIC_ROOT, 生产部署前执行 (collect static files)",
