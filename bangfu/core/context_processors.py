@@ -29,7 +29,13 @@ def navigation(request: HttpRequest) -> dict:
         active = path == url if prefix is None else path.startswith(prefix)
         return {"label": label, "url": url, "icon": icon, "active": active}
 
-    groups = [{"title": "", "items": [item(_("工作台"), "core:dashboard", "⌂")]}]
+    home = [item(_("工作台"), "core:dashboard", "⌂")]
+    if _has("compliance:my_tasks"):
+        from bangfu.compliance.selectors import has_tasks
+
+        if has_tasks(user):
+            home.append(item(_("我的待办"), "compliance:my_tasks", "☑", "/compliance/tasks/"))
+    groups = [{"title": "", "items": home}]
     if scope.is_sysadmin or scope.read_paths:
         groups.append(
             {
@@ -54,6 +60,8 @@ def navigation(request: HttpRequest) -> dict:
         ]
         if scope.is_sysadmin or scope.read_paths:
             work.append(item(_("覆盖情况"), "pairings:coverage", "◎", "/pairings/coverage/"))
+            if _has("compliance:board"):
+                work.append(item(_("合规看板"), "compliance:board", "▤"))
         work.append(
             item(_("承诺书未签订"), "pairings:commitments_unsigned", "✎", "/pairings/commitments/")
         )
