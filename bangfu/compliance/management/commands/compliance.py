@@ -53,7 +53,7 @@ class Command(BaseCommand):
             raise CommandError("--as-of: 日期不能为空")
         names = identifiers(found)
         summary: Counter[str] = Counter({"met": 0, "missed": 0, "due": 0})
-        obligations = []
+        obligations: list[dict[str, Any]] = []
         for o in evaluate_iter(found, day):
             summary[o.status] += 1
             helper, beneficiary = names.get(o.pairing_id, ("", ""))
@@ -71,7 +71,7 @@ class Command(BaseCommand):
                 }
             )
         obligations.sort(key=lambda r: (r["pairing"], r["rule"], r["start"], r["end"]))
-        coverage = [
+        coverage: list[dict[str, Any]] = [
             {
                 "rule": row.rule,
                 "subject": row.subject,
@@ -101,13 +101,13 @@ class Command(BaseCommand):
         )
         by_rule: dict[str, Counter[str]] = {}
         for row in obligations:
-            by_rule.setdefault(row["rule"], Counter())[row["status"]] += 1
+            by_rule.setdefault(str(row["rule"]), Counter())[str(row["status"])] += 1
         names_of = {str(r.get("code")): str(r.get("name", "")) for r in found.rules}
         for rule, counts in by_rule.items():
             self.stdout.write(
                 f"  {names_of.get(rule, rule)}: 已完成 {counts['met']}, 未完成 {counts['missed']}, "
                 f"待完成 {counts['due']}"
             )
-        missed_cover = Counter(row["rule"] for row in coverage if row["status"] == "missed")
+        missed_cover = Counter(str(row["rule"]) for row in coverage if row["status"] == "missed")
         for rule, n in missed_cover.items():
             self.stdout.write(f"  {names_of.get(rule, rule)}: {n} 项未达到")
