@@ -147,6 +147,41 @@ def due_now(pairing: Pairing, day: datetime.date, common: Any = _LOOK_UP) -> lis
     return out
 
 
+def rule_dues(
+    program: Program, pairings: list[Pairing], day: datetime.date
+) -> dict[int, list[Due]]:
+    """What the program's rules (四个一, 五必访, 六必到 …) ask of these pairings in windows open
+    on ``day`` and not met yet, from the rules engine: pairing id → items."""
+    from bangfu.compliance.engine import evaluate_iter
+
+    names = {str(r.get("code")): r for r in program.rules}
+    out: dict[int, list[Due]] = {}
+    for o in evaluate_iter(program, day, pairing_ids=[p.pk for p in pairings]):
+        if o.status != "due":
+            continue
+        rule = names.get(o.rule, {})
+        types = [str(t) for t in rule.get("types", [])]
+        label = o.label or _("%(a)s 至 %(b)s") % {"a": o.start, "b": o.end}
+        kind = activity_type(program, types[0]) if types else None
+        out.setdefault(o.pairing_id, []).append(
+            Due(
+                code=str(kind["code"]) if kind else (types[0] if types else ""),
+                name=str(kind.get("name") or kind["code"]) if kind else str(rule.get("name", "")),
+                done=o.done,
+                required=o.required,
+                label=label,
+            )
+        )
+    return out
+
+
+def merge_dues(rules: list[Due], measures: list[Due]) -> list[Due]:
+    """The rules' items, then the plans' measures not already asked for by a rule (the same
+    activity type in the same window)."""
+    seen = {(d.code, d.label) for d in rules}
+    return [*rules, *(d for d in measures if (d.code, d.label) not in seen)]
+
+
 def default_type(program: Program, due: list[Due]) -> dict[str, Any] | None:
     """The type a new record starts with: the one most due (the most activities still missing,
     the plan's order breaking ties), else the program's first type that visits households,
@@ -344,13 +379,20 @@ def home(request: AuthedRequest) -> HttpResponse:
             .values_list("pairing", "last")
         )
         commons: dict[int, Any] = {}
+        by_rule: dict[int, list[Due]] = {}
+        programs = {p.program_id: p.program for p in pairings}
+        for program in programs.values():
+            mine = [p for p in pairings if p.program_id == program.pk]
+            by_rule.update(rule_dues(program, mine, today))
         for pairing in pairings:
             if not may_log(request.user, pairing):
                 continue
             program = pairing.program
             if program.pk not in commons:
                 commons[program.pk] = common_plan(program)
-            due = due_now(pairing, today, commons[program.pk])
+            due = merge_dues(
+                by_rule.get(pairing.pk, []), due_now(pairing, today, commons[program.pk])
+            )
             kind = default_type(program, due)
             if kind is None:
                 continue
@@ -379,7 +421,9 @@ def log(request: AuthedRequest, pairing_id: int) -> HttpResponse:
     today = timezone.localdate()
     asked = request.POST.get("type") if request.method == "POST" else request.GET.get("type")
     kind = activity_type(program, asked or "") if asked else None
-    due = due_now(pairing, today)
+    due = merge_dues(
+        rule_dues(program, [pairing], today).get(pairing.pk, []), due_now(pairing, today)
+    )
     kind = kind or default_type(program, due)
     if kind is None:
         raise Http404

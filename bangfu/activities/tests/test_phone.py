@@ -359,3 +359,37 @@ def test_service_worker_script(world):
     assert config["home"] == "/m/"
     assert "/static/bangfu/phone.js" in config["files"]
     assert "function worker(" in body
+
+
+def test_home_shows_what_the_rules_ask_now(world):
+    """六必到: a hospital stay two days ago asks for a visit within 7 days — shown on the card
+    until a visit is logged."""
+    from bangfu.activities.services import event_create
+
+    day = timezone.localdate()
+    event_create(
+        actor=world.unit_admin,
+        kind="生病住院",
+        date=day - datetime.timedelta(days=2),
+        household=world.worker,
+        today=day,
+    )
+    client = client_for(world, "helper")
+    card = {c.pairing.pk: c for c in client.get(reverse("phone:home")).context["cards"]}[
+        world.worker_pairing.pk
+    ]
+    events = [(d.code, d.done, d.required) for d in card.due if "至" in d.label]
+    assert events == [("走访", 0, 1)]  # the event's window, "2026-… 至 2026-…"
+    activity_create(
+        actor=world.helper,
+        program=world.programs["kunnan"],
+        type="慰问",
+        date=day,
+        pairings=[world.worker_pairing],
+        values={"content": "看望"},
+        today=day,
+    )
+    card = {c.pairing.pk: c for c in client.get(reverse("phone:home")).context["cards"]}[
+        world.worker_pairing.pk
+    ]
+    assert not [d for d in card.due if "至" in d.label]
