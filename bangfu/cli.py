@@ -22,6 +22,9 @@ COMMANDS: dict[str, str] = {
     "(suggest helpers for unpaired beneficiaries as one optimisation)",
     "compliance": "合规检查: bangfu compliance --program CODE --as-of DATE [--format json] "
     "(every obligation owed as of a date, coverage and a summary)",
+    "notify": "每日提醒: bangfu notify [--date DATE] [--dry-run] [--org CODE] [--enqueue] "
+    "(build and send the daily digests of due and overdue items; idempotent)",
+    "db_worker": "后台任务进程, 执行排队的任务 (run queued background tasks; django-tasks-db)",
     "createadmin": "新建系统管理员账号 (create a system administrator account)",
     "migrate": "建立或升级数据库表结构 (create or upgrade the database schema)",
     "collectstatic": "收集静态文件到 BANGFU_STATIC_ROOT, 生产部署前执行 (collect static files)",

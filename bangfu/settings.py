@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "bangfu.activities",
     "bangfu.ledger",
     "bangfu.compliance",
+    "bangfu.notifications",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -127,6 +128,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -276,5 +279,35 @@ LOGGING = {
     },
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Background work (notifications): Django's Tasks API with the database backend; a worker runs
+# `bangfu db_worker` (docs/notifications.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Outgoing mail for the notification digests (docs/configuration.md). Without an SMTP server the
+# development mode prints mail to the console and production sends none.
+EMAIL_HOST = env_str("BANGFU_EMAIL_HOST") or "localhost"
+EMAIL_ENABLED = bool(env_str("BANGFU_EMAIL_HOST")) or not PRODUCTION
+if env_str("BANGFU_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("BANGFU_EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = env_str("BANGFU_EMAIL_USER") or ""
+    EMAIL_HOST_PASSWORD = env_str("BANGFU_EMAIL_PASSWORD") or ""
+    _email_security = env_choice("BANGFU_EMAIL_SECURITY", ("none", "starttls", "ssl"), "none")
+    EMAIL_USE_TLS = _email_security == "starttls"
+    EMAIL_USE_SSL = _email_security == "ssl"
+else:
+    EMAIL_BACKEND = (
+        "django.core.mail.backends.dummy.EmailBackend"
+        if PRODUCTION
+        else "django.core.mail.backends.console.EmailBackend"
+    )
+DEFAULT_FROM_EMAIL = env_str("BANGFU_EMAIL_FROM") or "bangfu@localhost"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds to wait for the mail server and for a group robot's webhook.
+NOTIFY_TIMEOUT = env_int("BANGFU_NOTIFY_TIMEOUT", 10, minimum=1)
+EMAIL_TIMEOUT = NOTIFY_TIMEOUT
+# The address users open the platform at, for the link in digests (empty: no link).
+SITE_URL = (env_str("BANGFU_SITE_URL") or "").rstrip("/")
 
 DEMO_PASSWORD = "bangfu-demo"

@@ -83,10 +83,12 @@ def navigation(request: HttpRequest) -> dict:
         manage.append(item(_("审计日志"), "audit:list", "☷", "/audit/"))
     if manage:
         groups.append({"title": _("系统管理"), "items": manage})
-    groups.append(
-        {
-            "title": _("个人"),
-            "items": [item(_("个人设置"), "accounts:profile", "⚙", "/accounts/me/")],
-        }
-    )
+    personal = [item(_("个人设置"), "accounts:profile", "⚙", "/accounts/me/")]
+    if _has("notifications:inbox"):
+        from bangfu.notifications.services import unread_count
+
+        unread = unread_count(user)
+        label = _("消息") + (f" ({unread})" if unread else "")
+        personal.insert(0, item(label, "notifications:inbox", "✉", "/notifications/"))
+    groups.append({"title": _("个人"), "items": personal})
     return {"nav": groups, "scope": scope}
