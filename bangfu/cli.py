@@ -16,8 +16,8 @@ COMMANDS: dict[str, str] = {
     "serve": "以生产方式 (gunicorn) 启动, 读取 BANGFU_* 环境变量 (run the production server)",
     "import": "导入一个标准表 (Excel 或 CSV), 全部导入或全部不导入 (import a standard sheet)",
     "export": "导出一个标准表, 身份证号和电话默认遮蔽 (export a standard sheet, masked)",
-    "report": "报表: bangfu report status --as-of DATE [--org CODE] [--from D --to D] "
-    "[--format json] (reports)",
+    "report": "报表: bangfu report status|qiqing|activities|villages|compliance [--org CODE] "
+    "[--from D --to D] [--as-of D] [--format json|xlsx|pdf|docx --output FILE] (reports)",
     "match": "匹配建议: bangfu match --program CODE [--apply] [--format json] [--date DATE] "
     "(suggest helpers for unpaired beneficiaries as one optimisation)",
     "compliance": "合规检查: bangfu compliance --program CODE --as-of DATE [--format json] "

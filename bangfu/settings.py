@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "bangfu.ledger",
     "bangfu.compliance",
     "bangfu.notifications",
+    "bangfu.reports",
+    "bangfu.documents",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

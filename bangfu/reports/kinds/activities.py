@@ -1,0 +1,305 @@
+"""Activity totals: 次数 (场次), 户次, 人次, 元 and 册 by activity type, aid category, program,
+unit and month, with the change on the same range a year earlier; and each helper's counts by
+type for the range (a term: "听课 9、教案指导 2、作业检查 4").
+
+Counts come from ``activities.selectors.figures``, money and goods from the posted ledger entries
+(``ledger.selectors.totals``). Amounts are in 元 in the tables, so that the parts add up to the
+total to the fen; the sentence gives 万元."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+
+from bangfu.activities.models import Activity
+from bangfu.activities.selectors import activity_list, figures, filter_period, in_subtree
+from bangfu.core.tree import prefix_q
+from bangfu.ledger.models import LedgerEntry
+from bangfu.ledger.selectors import entry_list, totals, wan
+from bangfu.orgs.models import Org
+from bangfu.reports.base import Params, Report, Table, child_of, url
+
+if TYPE_CHECKING:
+    from bangfu.accounts.models import User
+
+KIND = "activities"
+TITLE = "帮扶活动统计"
+BOOK_UNIT = "册"
+ONE_DECIMAL = Decimal("0.1")
+
+
+def year_earlier(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def change(now: Decimal | int, before: Decimal | int) -> Decimal | None:
+    """同比 in percent, one decimal; None when there is nothing to compare with."""
+    if not before:
+        return None
+    return (Decimal(now - before) * 100 / Decimal(before)).quantize(ONE_DECIMAL, ROUND_HALF_UP)
+
+
+def _activities(user: User, params: Params, start: datetime.date, end: datetime.date) -> QuerySet:
+    qs = activity_list(user=user)
+    if params.org is not None:
+        qs = in_subtree(qs, params.org)
+    return filter_period(qs, start, end)
+
+
+def _entries(user: User, params: Params, start: datetime.date, end: datetime.date) -> QuerySet:
+    qs = entry_list(user=user)
+    if params.org is not None:
+        qs = qs.filter(prefix_q("org__path", params.org.path))
+    return LedgerEntry.objects.filter(pk__in=filter_period(qs, start, end).values("pk"))
+
+
+def _counts(qs: QuerySet, field: str) -> dict[Any, tuple[int, int, int]]:
+    rows = (
+        Activity.objects.filter(pk__in=qs.values("pk"))
+        .annotate(month=TruncMonth("date"))
+        .order_by()
+        .values_list(field)
+        .annotate(n=Count("id"), hv=Sum("household_visits"), pt=Sum("person_times"))
+    )
+    return {key: (n, hv or 0, pt or 0) for key, n, hv, pt in rows}
+
+
+def build(*, user: User, params: Params) -> Report:
+    start, end = params.start, params.end
+    before_start, before_end = year_earlier(start), year_earlier(end)
+    acts = _activities(user, params, start, end)
+    acts_before = _activities(user, params, before_start, before_end)
+    org = params.org_query()
+    span = {"start": start.isoformat(), "end": end.isoformat()}
+    report = Report(KIND, _(TITLE), params)
+    f, f_before = figures(acts), figures(acts_before)
+    given = LedgerEntry.objects.filter(activity__in=acts.values("pk"))
+
+    # By type, with the year before.
+    by_type = Table(
+        "type",
+        _("按活动类型"),
+        [
+            _("次数"),
+            _("户次"),
+            _("人次"),
+            _("金额 (元)"),
+            _("图书 (册)"),
+            _("上年同期次数"),
+            _("次数同比 (%)"),
+        ],
+        unsummed=(6,),
+        note=_("上年同期: %(a)s至%(b)s; 金额和图书为活动登记的已入账台帐。")
+        % {"a": before_start.isoformat(), "b": before_end.isoformat()},
+    )
+    types = [t.type for t in f.by_type]
+    types += [t.type for t in f_before.by_type if t.type not in types]
+    for code in types:
+        now, before = f.of_type(code), f_before.of_type(code)
+        money = totals(given.filter(activity__type=code)).total
+        n_now = now.activities if now else 0
+        n_before = before.activities if before else 0
+        by_type.add(
+            code,
+            [
+                n_now,
+                now.household_visits if now else 0,
+                now.person_times if now else 0,
+                money.amount,
+                money.goods.get(BOOK_UNIT, Decimal(0)),
+                n_before,
+                change(n_now, n_before),
+            ],
+            link=url("activities:activity_list", type=code, **span, **org),
+        )
+    money_all = totals(given).total
+    by_type.close(
+        [
+            f.activities,
+            f.household_visits,
+            f.person_times,
+            money_all.amount,
+            money_all.goods.get(BOOK_UNIT, Decimal(0)),
+            f_before.activities,
+            change(f.activities, f_before.activities),
+        ],
+        total_link=url("activities:activity_list", **span, **org),
+    )
+    report.tables.append(by_type)
+
+    # By aid category: every posted entry of the subtree's ledgers in the range.
+    ledger = totals(_entries(user, params, start, end), by="category")
+    ledger_before = totals(_entries(user, params, before_start, before_end), by="category")
+    earlier = {row.key: row.amount for row in ledger_before.rows}
+    by_category = Table(
+        "category",
+        _("按帮扶类别 (专项台帐)"),
+        [
+            _("金额 (元)"),
+            _("户次"),
+            _("人次"),
+            _("图书 (册)"),
+            _("上年同期金额 (元)"),
+            _("金额同比 (%)"),
+        ],
+        unsummed=(5,),
+    )
+    ledger_span = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    for row in ledger.rows:
+        before_amount = earlier.get(row.key, Decimal(0))
+        by_category.add(
+            row.label,
+            [
+                row.amount,
+                row.household_times,
+                row.person_times,
+                row.goods.get(BOOK_UNIT, Decimal(0)),
+                before_amount,
+                change(row.amount, before_amount),
+            ],
+            link=url("ledger:entry_list", category=row.key, **ledger_span, **org),
+        )
+    for row in ledger_before.rows:
+        if row.key not in {r.key for r in ledger.rows}:
+            by_category.add(row.label, [Decimal(0), 0, 0, Decimal(0), row.amount, None])
+    by_category.close(
+        [
+            ledger.total.amount,
+            ledger.total.household_times,
+            ledger.total.person_times,
+            ledger.total.goods.get(BOOK_UNIT, Decimal(0)),
+            ledger_before.total.amount,
+            change(ledger.total.amount, ledger_before.total.amount),
+        ],
+        total_link=url("ledger:entry_list", **ledger_span, **org),
+    )
+    report.tables.append(by_category)
+
+    totals_now = [f.activities, f.household_visits, f.person_times]
+    columns = [_("次数"), _("户次"), _("人次")]
+
+    # By program.
+    by_program = Table("program", _("按帮扶项目"), columns)
+    counts = _counts(acts, "program")
+    from bangfu.programs.models import Program
+
+    for program in Program.objects.filter(pk__in=list(counts)).order_by("code"):
+        by_program.add(
+            program.name,
+            list(counts[program.pk]),
+            link=url("activities:activity_list", program=program.pk, **span, **org),
+        )
+    by_program.close(totals_now)
+    report.tables.append(by_program)
+
+    # By unit: the units right below the root, by the unit that did the activity; activities of
+    # units outside the subtree that served its beneficiaries go on their own line.
+    by_unit = Table("unit", _("按单位 (开展活动的单位)"), columns)
+    root_path = params.org.path if params.org else ""
+    per_unit: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for path, n in _counts(acts, "org__path").items():
+        key = child_of(root_path, path or "")
+        for i in range(3):
+            per_unit[key][i] += n[i]
+    orgs = Org.objects.in_bulk([k for k in per_unit if k is not None])
+    for pk in sorted(orgs, key=lambda k: orgs[k].path):
+        by_unit.add(
+            orgs[pk].name,
+            per_unit[pk],
+            link=url("activities:activity_list", org=pk, **span),
+        )
+    by_unit.close(
+        totals_now,
+        other_label=_("本级及外单位 (为本辖区对象开展)") if params.org else _("其他"),
+    )
+    report.tables.append(by_unit)
+
+    # By month.
+    by_month = Table("month", _("按月份"), columns)
+    for month, n in sorted(_counts(acts, "month").items()):
+        last = _month_end(month)
+        by_month.add(
+            f"{month.year}年{month.month}月",
+            list(n),
+            link=url(
+                "activities:activity_list",
+                start=month.isoformat(),
+                end=last.isoformat(),
+                **org,
+            ),
+        )
+    by_month.close(totals_now)
+    report.tables.append(by_month)
+
+    # Each helper's counts by type in the range (a term).
+    helpers = Table(
+        "helpers",
+        _("帮扶责任人分类次数"),
+        [_("次数"), _("分类")],
+        note=_("未指明帮扶责任人的活动 (以单位名义开展) 计入“其他”。"),
+    )
+    per_helper: dict[int, Counter] = defaultdict(Counter)
+    names: dict[int, str] = {}
+    rows = (
+        Activity.objects.filter(pk__in=acts.values("pk"))
+        .exclude(helper=None)
+        .order_by()
+        .values_list("helper_id", "helper__person__name", "type")
+        .annotate(n=Count("id"))
+    )
+    for helper_id, name, code, n in rows:
+        per_helper[helper_id][code] += n
+        names[helper_id] = name
+    for helper_id in sorted(per_helper, key=lambda k: (names[k], k)):
+        c = per_helper[helper_id]
+        detail = "、".join(f"{t} {n}" for t, n in sorted(c.items(), key=lambda x: (-x[1], x[0])))
+        helpers.add(names[helper_id], [sum(c.values()), detail])
+    helpers.close([f.activities, ""])
+    report.tables.append(helpers)
+
+    report.sentence = _(
+        "%(start)s至%(end)s, %(place)s开展帮扶活动%(n)d次, 走访%(hv)d户次, 帮扶%(pt)d人次, "
+        "发放%(wan)s万元%(books)s; 活动次数比上年同期%(change)s。"
+    ) % {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "place": params.place,
+        "n": f.activities,
+        "hv": f.household_visits,
+        "pt": f.person_times,
+        "wan": wan(ledger.total.amount),
+        "books": (
+            _(", 图书%s册") % _num(ledger.total.goods[BOOK_UNIT])
+            if ledger.total.goods.get(BOOK_UNIT)
+            else ""
+        ),
+        "change": _change_text(f.activities, f_before.activities),
+    }
+    return report
+
+
+def _num(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _change_text(now: int, before: int) -> str:
+    c = change(now, before)
+    if c is None:
+        return _("无可比数据")
+    if c < 0:
+        return _("下降%s%%") % f"{-c:.1f}"
+    return _("增长%s%%") % f"{c:.1f}"
+
+
+def _month_end(month: datetime.date) -> datetime.date:
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)

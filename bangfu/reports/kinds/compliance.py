@@ -1,0 +1,164 @@
+"""Compliance rates by unit and helper from the rules engine, for every program the reader may
+read that has pairings in the subtree, over the windows that end within the range (as of the
+report's day); coverage rates by rule; and the units and helpers to commend (best rates) and to
+follow up (worst), as the seed's 督促检查 asks.
+
+The rates are those of the compliance board (``compliance.selectors.board``): met / (met +
+missed); windows still open (未到期) are counted but not rated. Units and helpers reconcile: each
+obligation belongs to exactly one unit line and one helper line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from bangfu.compliance.selectors import BoardFilter, Rate, board, board_programs, board_root
+from bangfu.core.tree import prefix_q
+from bangfu.pairings.models import Pairing
+from bangfu.reports.base import MEMO, Params, Report, Table, url
+
+if TYPE_CHECKING:
+    from bangfu.accounts.models import User
+
+KIND = "compliance"
+TITLE = "合规与覆盖"
+SHOWN = 3  # units and helpers named to commend and to follow up
+
+
+def _merge(target: dict[str, Rate], rate: Rate, key: str, name: str, link: str) -> None:
+    row = target.setdefault(key, Rate(key, name, extra={"link": link}))
+    row.met += rate.met
+    row.missed += rate.missed
+    row.due += rate.due
+
+
+def _values(rate: Rate) -> list[Any]:
+    return [rate.met, rate.missed, rate.due, rate.rate]
+
+
+COLUMNS = ["达标", "未达标", "未到期", "达标率 (%)"]
+
+
+def _table(key: str, title: str, rates: list[Rate], total: Rate | None) -> Table:
+    table = Table(key, title, [_(c) for c in COLUMNS], unsummed=(3,))
+    for rate in rates:
+        table.add(rate.name, _values(rate), link=rate.extra.get("link", ""))
+    if total is not None:
+        table.close(_values(total))
+    else:
+        table.reconciles = False
+    return table
+
+
+def _ranked(rates: list[Rate], *, best: bool) -> list[Rate]:
+    rated = [r for r in rates if r.rate is not None]
+    key = (
+        (lambda r: (-(r.rate or 0), -r.met, r.name))
+        if best
+        else (lambda r: (r.rate or 0, -r.missed, r.name))
+    )
+    return sorted(rated, key=key)[:SHOWN]
+
+
+def build(*, user: User, params: Params) -> Report:
+    programs = board_programs(user=user)
+    if params.org is not None:
+        under = Pairing.objects.filter(prefix_q("org__path", params.org.path))
+        programs = programs.filter(pk__in=under.values("program_id"))
+    units: dict[str, Rate] = {}
+    helpers: dict[str, Rate] = {}
+    rules: list[Rate] = []
+    coverage: list[Rate] = []
+    total = Rate("", _("合计"))
+    for program in programs:
+        try:
+            root = params.org or board_root(user=user, program=program)
+        except Http404:
+            continue
+        f = BoardFilter(
+            program=program, root=root, as_of=params.as_of, first=params.start, last=params.end
+        )
+        b = board(user=user, f=f)
+        if not b.pairings:
+            continue
+        link = url("compliance:board", **f.query())
+        for rate in b.units:
+            unit_query = f.query(org=rate.key, own="1" if rate.extra.get("own") else "")
+            _merge(units, rate, rate.key, rate.name, url("compliance:board", **unit_query))
+        for rate in b.helpers:
+            _merge(
+                helpers,
+                rate,
+                rate.key,
+                rate.name,
+                url("compliance:board", **f.query(helper=rate.key)),
+            )
+        for rate in b.rules:
+            rule_link = url("compliance:board_missed", **f.query(rule=rate.key))
+            rules.append(
+                Rate(
+                    rate.key,
+                    f"{program.name} · {rate.name}",
+                    rate.met,
+                    rate.missed,
+                    rate.due,
+                    {"link": rule_link},
+                )
+            )
+        for rate in b.coverage:
+            coverage.append(
+                Rate(
+                    rate.key,
+                    f"{program.name} · {rate.name}",
+                    rate.met,
+                    rate.missed,
+                    rate.due,
+                    {"link": link},
+                )
+            )
+        total.met += b.total.met
+        total.missed += b.total.missed
+        total.due += b.total.due
+    unit_rates = sorted(units.values(), key=lambda r: r.name)
+    helper_rates = sorted(helpers.values(), key=lambda r: r.name)
+    report = Report(KIND, _(TITLE), params)
+    report.tables.append(_table("units", _("按单位 (对象所在单位)"), unit_rates, total))
+    report.tables.append(_table("helpers", _("按帮扶责任人"), helper_rates, total))
+    report.tables.append(_table("rules", _("按规则"), rules, total))
+    cov = Table(
+        "coverage", _("覆盖情况 (截至日)"), [_("达标"), _("未达标"), _("覆盖率 (%)")], unsummed=(2,)
+    )
+    cov.reconciles = False
+    for rate in coverage:
+        cov.add(rate.name, [rate.met, rate.missed, rate.rate], link=rate.extra["link"], kind=MEMO)
+    report.tables.append(cov)
+    commend = Table("commend", _("表扬 (达标率最高)"), [_(c) for c in COLUMNS], reconciles=False)
+    follow = Table("follow_up", _("督促 (达标率最低)"), [_(c) for c in COLUMNS], reconciles=False)
+    for table, best in ((commend, True), (follow, False)):
+        for label, rates in ((_("单位"), unit_rates), (_("帮扶责任人"), helper_rates)):
+            for rate in _ranked(rates, best=best):
+                table.add(
+                    f"{label}: {rate.name}", _values(rate), link=rate.extra["link"], kind=MEMO
+                )
+    report.tables += [commend, follow]
+    best_units = "、".join(r.name for r in _ranked(unit_rates, best=True))
+    worst = [r for r in _ranked(unit_rates, best=False) if r.missed]
+    report.sentence = _(
+        "%(start)s至%(end)s, %(place)s应完成帮扶任务%(closed)d项, 按时完成%(met)d项, "
+        "达标率%(rate)s; 另有%(due)d项尚未到期。"
+    ) % {
+        "start": params.start.isoformat(),
+        "end": params.end.isoformat(),
+        "place": params.place,
+        "closed": total.closed,
+        "met": total.met,
+        "rate": f"{total.rate}%" if total.rate is not None else _("无"),
+        "due": total.due,
+    }
+    if best_units:
+        report.sentence += _("达标率较高的单位: %s。") % best_units
+    if worst:
+        report.sentence += _("需督促的单位: %s。") % "、".join(r.name for r in worst)
+    return report

@@ -1,0 +1,235 @@
+"""七清 (the union's seven things every office must know about its households in difficulty):
+人数, 致困原因, 困难程度, 子女待业, 子女入学, 家庭成员, 帮扶工作 — counts and breakdowns of the
+households of a subtree, each line linked to the list that holds its records.
+
+Every breakdown reconciles: a household without a cause or a degree, a child whose schooling or
+work is not filled in, shows on a 未填写 line, so the parts add up to the totals of 人数."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from bangfu.activities.selectors import activity_list, figures, filter_period
+from bangfu.core.tree import prefix_q
+from bangfu.ledger.models import LedgerEntry
+from bangfu.ledger.selectors import entry_list, totals
+from bangfu.orgs.models import Org
+from bangfu.registry.choices import (
+    CHILD_RELATIONS,
+    IN_SCHOOL,
+    Cause,
+    Difficulty,
+    Employment,
+    Relation,
+    Schooling,
+)
+from bangfu.registry.models import Member
+from bangfu.registry.selectors import household_list
+from bangfu.reports.base import MEMO, Params, Report, Table, child_of, url
+
+if TYPE_CHECKING:
+    from bangfu.accounts.models import User
+
+KIND = "qiqing"
+TITLE = "七清"
+WORKING_AGE = 16
+NOT_FILLED = "未填写"
+IDLE = {Employment.UNEMPLOYED, Employment.NONE}
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _by(qs: QuerySet, field: str) -> Counter:
+    return Counter(dict(qs.order_by().values_list(field).annotate(n=Count("id"))))
+
+
+def _breakdown(
+    table: Table,
+    choices: list[tuple[str, Any]],
+    households: Counter,
+    persons: Counter | None,
+    total: list[int],
+    link: dict[str, Any] | None = None,
+) -> None:
+    for value, label in choices:
+        h = households.get(value, 0)
+        p = persons.get(value, 0) if persons is not None else 0
+        if not h and not p:
+            continue
+        values = [h] if persons is None else [h, p]
+        href = url(link["name"], **{link["param"]: value, **link["extra"]}) if link else ""
+        table.add(str(label), values, link=href)
+    table.close(total, other_label=_(NOT_FILLED))
+
+
+def build(*, user: User, params: Params) -> Report:
+    households = household_list(user=user)
+    if params.org is not None:
+        households = households.filter(prefix_q("org__path", params.org.path))
+    ids = households.values("pk")
+    members = Member.objects.filter(household__in=ids)
+    org = params.org_query()
+    n_households = households.count()
+    n_persons = members.count()
+    both = [n_households, n_persons]
+    report = Report(KIND, _(TITLE), params)
+
+    # 人数: households and persons by the units right below the subtree's root.
+    people = Table("people", _("人数 (按单位)"), [_("户数"), _("人数")])
+    root_path = params.org.path if params.org else ""
+    per_unit_h: Counter = Counter()
+    per_unit_p: Counter = Counter()
+    for path, n in households.order_by().values_list("org__path").annotate(n=Count("id")):
+        per_unit_h[child_of(root_path, path)] += n
+    for path, n in members.order_by().values_list("household__org__path").annotate(n=Count("id")):
+        per_unit_p[child_of(root_path, path)] += n
+    names = Org.objects.in_bulk([k for k in per_unit_h if k is not None])
+    for pk in sorted(names, key=lambda k: names[k].path):
+        people.add(
+            names[pk].name,
+            [per_unit_h[pk], per_unit_p[pk]],
+            link=url("registry:household_list", org=pk),
+        )
+    people.close(
+        both,
+        other_label=_("本级"),
+        other_link=url("registry:household_list", **org),
+        total_link=url("registry:household_list", **org),
+    )
+    report.tables.append(people)
+
+    hh_link = {"name": "registry:household_list", "extra": org}
+    causes = Table("causes", _("致困原因 (主要原因)"), [_("户数"), _("人数")])
+    _breakdown(
+        causes,
+        list(Cause.choices),
+        _by(households, "main_cause"),
+        _by(members, "household__main_cause"),
+        both,
+        {**hh_link, "param": "cause"},
+    )
+    report.tables.append(causes)
+
+    degree = Table("difficulty", _("困难程度"), [_("户数"), _("人数")])
+    _breakdown(
+        degree,
+        list(Difficulty.choices),
+        _by(households, "difficulty"),
+        _by(members, "household__difficulty"),
+        both,
+        {**hh_link, "param": "difficulty"},
+    )
+    report.tables.append(degree)
+
+    children = members.filter(relation__in=CHILD_RELATIONS)
+    n_children = children.count()
+    cutoff = _years_before(params.as_of, WORKING_AGE)
+    grown = children.exclude(person__schooling__in=IN_SCHOOL).filter(
+        Q(person__birth_date__lte=cutoff) | Q(person__birth_date__isnull=True)
+    )
+    n_grown = grown.count()
+    by_work = _by(grown, "person__employment")
+    idle = sum(by_work.get(v, 0) for v in IDLE)
+    work = Table(
+        "children_work",
+        _("子女待业 (%(age)d岁以上不在校子女的务工状况)") % {"age": WORKING_AGE},
+        [_("人数")],
+        note=_("失业、未务工为待业; 出生日期不详的不在校子女也计在内。"),
+    )
+    _breakdown(work, list(Employment.choices), by_work, None, [n_grown])
+    work.add(_("其中待业"), [idle], kind=MEMO)
+    report.tables.append(work)
+
+    school = Table("children_school", _("子女入学 (子女的在校生状况)"), [_("人数")])
+    _breakdown(
+        school,
+        list(Schooling.choices),
+        _by(children, "person__schooling"),
+        None,
+        [n_children],
+        {"name": "registry:person_list", "param": "schooling", "extra": org},
+    )
+    in_school = children.filter(person__schooling__in=IN_SCHOOL).count()
+    school.add(_("其中在校"), [in_school], kind=MEMO)
+    report.tables.append(school)
+
+    family = Table("members", _("家庭成员 (与户主关系)"), [_("人数")])
+    _breakdown(family, list(Relation.choices), _by(members, "relation"), None, [n_persons])
+    report.tables.append(family)
+
+    # 帮扶工作: households paired on the day, and what was done for them within the range.
+    from bangfu.pairings.models import Pairing
+
+    paired = (
+        Pairing.objects.filter(household__in=ids)
+        .active_on(params.as_of)
+        .values("household_id")
+        .distinct()
+        .count()
+    )
+    work_done = Table("assistance", _("帮扶工作"), [_("户数")])
+    work_done.add(_("已结对"), [paired], link=url("pairings:pairing_list", **org))
+    work_done.close([n_households], other_label=_("未结对"))
+    activities = filter_period(
+        activity_list(user=user).filter(links__household__in=ids).distinct(),
+        params.start,
+        params.end,
+    )
+    f = figures(activities)
+    entries = filter_period(
+        entry_list(user=user).filter(household__in=ids), params.start, params.end
+    )
+    given = totals(LedgerEntry.objects.filter(pk__in=entries.values("pk"))).total
+    activity_link = url(
+        "activities:activity_list",
+        start=params.start.isoformat(),
+        end=params.end.isoformat(),
+        **org,
+    )
+    work_done.add(_("期间帮扶活动 (次)"), [f.activities], kind=MEMO, link=activity_link)
+    work_done.add(_("期间走访 (户次)"), [f.household_visits], kind=MEMO, link=activity_link)
+    work_done.add(_("期间涉及户数"), [f.households], kind=MEMO)
+    work_done.add(_("期间发放 (万元)"), [given.amount_wan], kind=MEMO)
+    report.tables.append(work_done)
+
+    report.sentence = _(
+        "%(place)s共有帮扶对象%(h)d户%(p)d人; 主要致困原因: %(causes)s; %(degree)s; "
+        "子女%(c)d人, 其中在校%(s)d人, %(age)d岁以上不在校%(g)d人、待业%(i)d人; "
+        "已结对%(paired)d户, 未结对%(unpaired)d户; "
+        "%(start)s至%(end)s走访%(visits)d户次, 发放%(wan)s万元。"
+    ) % {
+        "place": params.place,
+        "h": n_households,
+        "p": n_persons,
+        "causes": _top(causes) or _("无"),
+        "degree": _top(degree) or _("困难程度未填写"),
+        "c": n_children,
+        "s": in_school,
+        "age": WORKING_AGE,
+        "g": n_grown,
+        "i": idle,
+        "paired": paired,
+        "unpaired": n_households - paired,
+        "start": params.start.isoformat(),
+        "end": params.end.isoformat(),
+        "visits": f.household_visits,
+        "wan": given.amount_wan,
+    }
+    return report
+
+
+def _top(table: Table, n: int = 3) -> str:
+    named = sorted(
+        (line for line in table.lines if line.kind == "part"), key=lambda x: -x.values[0]
+    )
+    return "、".join(f"{line.label}{line.values[0]}户" for line in named[:n])
