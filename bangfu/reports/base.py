@@ -131,6 +131,7 @@ class Table:
             "key": self.key,
             "title": self.title,
             "columns": self.columns,
+            "reconciles": self.reconciles,
             "rows": [
                 {"label": line.label, "kind": line.kind, "values": [_json(v) for v in line.values]}
                 | ({"link": line.link} if line.link else {})

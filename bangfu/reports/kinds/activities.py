@@ -2,7 +2,10 @@
 unit and month, with the change on the same range a year earlier; and each helper's counts by
 type for the range (a term: "听课 9、教案指导 2、作业检查 4").
 
-Counts come from ``activities.selectors.figures``, money and goods from the posted ledger entries
+An activity belongs to the subtree of the unit that did it (``Activity.org``), so the figures of
+a county are exactly the sum of its units' (an activity a township did for a household of
+another township counts once, for the township that did it). Counts come from
+``activities.selectors.figures``, money and goods from the posted ledger entries
 (``ledger.selectors.totals``). Amounts are in 元 in the tables, so that the parts add up to the
 total to the fen; the sentence gives 万元."""
 
@@ -18,7 +21,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from bangfu.activities.models import Activity
-from bangfu.activities.selectors import activity_list, figures, filter_period, in_subtree
+from bangfu.activities.selectors import activity_list, figures, filter_period
 from bangfu.core.tree import prefix_q
 from bangfu.ledger.models import LedgerEntry
 from bangfu.ledger.selectors import entry_list, totals, wan
@@ -51,7 +54,8 @@ def change(now: Decimal | int, before: Decimal | int) -> Decimal | None:
 def _activities(user: User, params: Params, start: datetime.date, end: datetime.date) -> QuerySet:
     qs = activity_list(user=user)
     if params.org is not None:
-        qs = in_subtree(qs, params.org)
+        # By the unit that did it, so that a county's figures are the sum of its units'.
+        qs = qs.filter(prefix_q("org__path", params.org.path))
     return filter_period(qs, start, end)
 
 
@@ -201,8 +205,8 @@ def build(*, user: User, params: Params) -> Report:
     by_program.close(totals_now)
     report.tables.append(by_program)
 
-    # By unit: the units right below the root, by the unit that did the activity; activities of
-    # units outside the subtree that served its beneficiaries go on their own line.
+    # By unit: the units right below the root, by the unit that did the activity; the root's own
+    # activities go on the 本级 line.
     by_unit = Table("unit", _("按单位 (开展活动的单位)"), columns)
     root_path = params.org.path if params.org else ""
     per_unit: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -219,7 +223,7 @@ def build(*, user: User, params: Params) -> Report:
         )
     by_unit.close(
         totals_now,
-        other_label=_("本级及外单位 (为本辖区对象开展)") if params.org else _("其他"),
+        other_label=_("本级") if params.org else _("其他"),
     )
     report.tables.append(by_unit)
 
