@@ -17,6 +17,7 @@ urlpatterns = [
     path("ledger/", include("bangfu.ledger.urls")),
     path("compliance/", include("bangfu.compliance.urls")),
     path("notifications/", include("bangfu.notifications.urls")),
+    path("documents/", include("bangfu.documents.urls")),
     path("reports/", include("bangfu.reports.urls")),
     path("m/", include("bangfu.activities.phone_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
