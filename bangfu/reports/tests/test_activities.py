@@ -103,3 +103,37 @@ def test_county_equals_its_townships(aw):
     assert helpers["其他"][0] == 1  # the donation was made in the name of a unit
     months = rows(county, "month")
     assert months["2026年10月"] == [2, 2, 0] and months["合计"] == [5, 7, 0]
+
+
+def test_compliance_rates_by_unit_and_helper_at_two_levels(world):
+    w = build_activity_world(world)
+    for day in (D(2025, 9, 10), D(2025, 10, 10), D(2025, 11, 10)):  # December: none
+        activity_create(
+            actor=w.admin,
+            program=w.programs["siyige"],
+            type="谈心",
+            date=day,
+            pairings=[w.student_pairing],
+            values={"theme": "学习", "content": "谈心"},
+            today=TODAY,
+        )
+
+    def run_compliance(org):
+        params = Params(
+            org=org, as_of=D(2026, 1, 10), date_from=D(2025, 9, 1), date_to=D(2025, 12, 31)
+        )
+        return build("compliance", user=w.unit_admin, params=params)
+
+    county, town = run_compliance(w.a), run_compliance(w.a1)
+    talk = next(x for x in county.table("rules").lines if x.label.endswith("每月至少谈心一次"))
+    assert talk.values == [3, 1, 0, 75.0]
+    assert talk.link.startswith("/compliance/missed/?")
+    units = rows(county, "units")
+    assert units["甲镇"] == town.table("units").total.values
+    for report in (county, town):
+        for table in report.tables:
+            assert not table.reconciles or table.is_reconciled(), table.key
+    helpers = rows(county, "helpers")
+    assert "陈老师" in helpers
+    assert county.table("commend").lines and county.table("follow_up").lines
+    assert "达标率" in county.sentence
