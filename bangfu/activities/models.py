@@ -156,6 +156,11 @@ class ActivityLink(models.Model):
         indexes = [
             models.Index(fields=["pairing", "type", "date"], name="activity_links_pairing"),
             models.Index(fields=["program", "date"], name="activity_links_program"),
+            # The rules engine counts a rule's types over a window for all of a program's
+            # pairings from this index alone (docs/performance.md).
+            models.Index(
+                fields=["program", "type", "date", "pairing"], name="activity_links_program_type"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -228,6 +228,14 @@ def _event_rule_sql(
     return sql, params
 
 
+def _streaming_cursor() -> Any:
+    """A server-side cursor on PostgreSQL (unless turned off for a transaction-pooling proxy, as
+    ``QuerySet.iterator`` does), a plain one elsewhere."""
+    if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        return connection.cursor()
+    return connection.chunked_cursor()
+
+
 def _as_date(value: Any) -> datetime.date:
     if isinstance(value, datetime.date):
         return value
@@ -245,7 +253,8 @@ def evaluate_iter(
     rules: Iterable[str] | None = None,
 ) -> Iterator[Obligation]:
     """Every obligation of the program's pairings as of ``as_of`` (or of ``pairing_ids``),
-    rule by rule, streamed from the database."""
+    rule by rule, streamed from the database (on PostgreSQL through a server-side cursor, so
+    that a million pairings' obligations are never all held in memory at once)."""
     wanted = set(rules) if rules is not None else None
     for rule in program.rules:
         code, kind = str(rule.get("code")), str(rule.get("kind"))
@@ -257,7 +266,7 @@ def evaluate_iter(
             if not windows:
                 continue
             sql, params = _window_rule_sql(program, rule, windows, as_of, pairing_ids)
-            with connection.cursor() as cursor:
+            with _streaming_cursor() as cursor:
                 cursor.execute(sql, params)
                 while batch := cursor.fetchmany(5000):
                     for pairing_id, idx, done, status in batch:
@@ -275,7 +284,7 @@ def evaluate_iter(
                         )
         elif kind == "event":
             sql, params = _event_rule_sql(program, rule, as_of, pairing_ids)
-            with connection.cursor() as cursor:
+            with _streaming_cursor() as cursor:
                 cursor.execute(sql, params)
                 while batch := cursor.fetchmany(5000):
                     for event_id, pairing_id, ws, we, done, status in batch:
