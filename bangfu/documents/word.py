@@ -250,7 +250,10 @@ def check_template(filename: str, data: bytes, spec: Spec) -> list[str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
-                raise unreadable
+                raise ValidationError(
+                    _("文件解压后过大, 不像是正常的 Word 模板, 请检查后重新上传。"),
+                    code="size",
+                )
         found = placeholders(data)
     except ValidationError:
         raise

@@ -49,6 +49,7 @@ def world(world):
         member.person.name = name
         member.person.phone = "13912345678" if name == NAMES[0] else ""
         member.person.save()
+    h1.refresh_from_db()  # the head was renamed above
     _status(
         h1, (D(2025, 3, 1), "identified"), (D(2025, 4, 1), "assisting"), (D(2026, 3, 15), "exited")
     )
