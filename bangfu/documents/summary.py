@@ -16,13 +16,12 @@ Nothing is typed in; the person who edits the draft adds the words.
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from django.apps import apps
-from django.db.models import Avg, Q
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -40,7 +39,7 @@ from bangfu.ledger.selectors import Totals, entry_list, totals, wan
 from bangfu.pairings.models import Pairing, Plan, PlanMeasure
 from bangfu.pairings.selectors import pairing_list
 from bangfu.registry.choices import NOT_EXITED, Status
-from bangfu.registry.models import HouseholdIncome
+from bangfu.registry.models import Household, HouseholdIncome
 from bangfu.registry.selectors import StatusFigures, household_list, status_figures
 
 if TYPE_CHECKING:
@@ -49,6 +48,7 @@ if TYPE_CHECKING:
 
 LANGUAGE = "zh-hans"
 NUMERALS = "一二三四五六七八九十"
+CHUNK = 500  # pairing ids per query of the rules engine
 # Statuses whose entry in the period counts as a result (脱贫, and 解困/脱困 for workers).
 RESULTS = (Status.EXITED, Status.RELIEVED, Status.OUT_OF_DIFFICULTY)
 
@@ -201,8 +201,13 @@ def _tasks(pairings: list[Pairing], start: datetime.date, end: datetime.date) ->
         by_program.setdefault(p.program_id, []).append(p.pk)
         programs[p.program_id] = p.program
     missed: set[int] = set()
-    for program_id, ids in by_program.items():
-        for o in evaluate_iter(programs[program_id], end, pairing_ids=ids):
+    chunks = (
+        (program_id, ids[i : i + CHUNK])
+        for program_id, ids in by_program.items()
+        for i in range(0, len(ids), CHUNK)
+    )
+    for program_id, chunk in chunks:
+        for o in evaluate_iter(programs[program_id], end, pairing_ids=chunk):
             if not start <= o.end <= end:
                 continue
             if o.status == "met":
@@ -231,13 +236,21 @@ class Income:
         return f"{value}%"
 
 
-def _income(households: list[int], year: int) -> Income | None:
+def _income(households: QuerySet[Household], year: int) -> Income | None:
     """Average per-capita net income of the households with a record in both ``year`` - 1 and
-    ``year`` (the same households on both sides)."""
-    rows = HouseholdIncome.objects.filter(household_id__in=households, year__in=(year - 1, year))
-    seen = Counter(rows.values_list("household_id", flat=True))
-    both = [h for h, n in seen.items() if n == 2]
-    if not both:
+    ``year`` (the same households on both sides), computed in the database."""
+    rows = HouseholdIncome.objects.filter(
+        household__in=households.values("pk"), year__in=(year - 1, year)
+    )
+    both = (
+        rows.order_by()
+        .values("household_id")
+        .annotate(n=Count("id"))
+        .filter(n=2)
+        .values("household_id")
+    )
+    count = both.count()
+    if not count:
         return None
     before = rows.filter(household_id__in=both, year=year - 1).aggregate(a=Avg("per_capita"))["a"]
     after = rows.filter(household_id__in=both, year=year).aggregate(a=Avg("per_capita"))["a"]
@@ -245,7 +258,7 @@ def _income(households: list[int], year: int) -> Income | None:
         return None
     cent = Decimal("0.01")
     return Income(
-        len(both),
+        count,
         year,
         Decimal(before).quantize(cent, ROUND_HALF_UP),
         Decimal(after).quantize(cent, ROUND_HALF_UP),
@@ -299,19 +312,20 @@ def _build(
     exited = status.entries[Status.EXITED]
 
     # Pairings running at some time in the period.
-    pairings = list(
+    running = (
         pairing_list(user=user)
         .filter(subtree, start__lte=end)
         .filter(Q(end__isnull=True) | Q(end__gte=start))
         .order_by("id")
     )
+    pairings = list(running)
     helpers = {p.helper_id for p in pairings if p.helper_id}
     helper_units = {p.helper_org_id for p in pairings if p.helper_org_id}
     paired_households = {p.household_id for p in pairings if p.household_id}
     program_names = list(dict.fromkeys(p.program.name for p in pairings))
     plans = Plan.objects.filter(
-        Q(pairing__in=[p.pk for p in pairings])
-        | Q(pairing__isnull=True, program_id__in={p.program_id for p in pairings})
+        Q(pairing__in=running.values("pk"))
+        | Q(pairing__isnull=True, program_id__in=running.values("program_id"))
     )
     measures = PlanMeasure.objects.filter(plan__in=plans).count()
 
@@ -446,10 +460,7 @@ def _build(
     ]
     if exits:
         results.append(_("帮扶对象稳步脱贫。期间%s。") % "、".join(exits))
-    subtree_households = list(
-        household_list(user=user).filter(subtree).values_list("pk", flat=True)
-    )
-    income = _income(subtree_households, end.year)
+    income = _income(household_list(user=user).filter(subtree), end.year)
     if income:
         results.append(
             _(

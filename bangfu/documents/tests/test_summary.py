@@ -331,7 +331,10 @@ def test_summary_page_and_download(world, client):
     query = {"org": world.a.pk, "date_from": "2026-01-01", "date_to": "2026-06-30"}
     page = client.get(reverse("documents:summary"), query)
     assert page.status_code == 200
-    assert "发放 4.66 万元" in page.content.decode()
+    html = page.content.decode()
+    assert "发放 4.66 万元" in html
+    assert '<td>新识别</td><td class="num">1</td><td class="num">2</td>' in html
+    assert "（一）落实结对帮扶责任" in html
     response = client.get(reverse("documents:summary_download"), query)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
