@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "bangfu.compliance",
     "bangfu.notifications",
     "bangfu.reports",
+    "bangfu.documents",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
