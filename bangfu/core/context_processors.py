@@ -47,6 +47,7 @@ def navigation(request: HttpRequest) -> dict:
                     item(_("帮扶单位对象"), "registry:unit_list", "▣", "/registry/units/"),
                     item(_("动态管理"), "registry:status_report", "↻", "/registry/status/"),
                     item(_("统计报表"), "reports:index", "▥", "/reports/"),
+                    item(_("数据看板"), "reports:dashboard", "◔", "/reports/dashboard/"),
                     item(_("工作总结"), "documents:summary", "✎", "/documents/"),
                     item(_("一人多户"), "registry:duplicates", "⚠", "/registry/duplicates/"),
                     item(_("数据质量"), "registry:quality", "✓", "/registry/quality/"),

@@ -145,3 +145,16 @@ def export(request: AuthedRequest, kind: str, fmt: str) -> HttpResponse:
     response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+def dashboard(request: AuthedRequest) -> HttpResponse:
+    """数据看板: charts of the subtree (the reader's unit, or one they pick)."""
+    from bangfu.reports.dashboard import charts
+
+    form, params = _params(request)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {"form": form, "org": params.org, "charts": charts(request.user, params.org, params.as_of)},
+    )

@@ -27,6 +27,7 @@ def _org_a(w):
 
 CASES = [
     UrlCase("index", READERS),
+    UrlCase("dashboard", OF_A, data=lambda w: {"org": w.a.pk}),
     *[UrlCase(kind, OF_A, data=_org_a) for kind in KINDS],
     UrlCase("export", OF_A, kwargs=lambda w: {"kind": "status", "fmt": "xlsx"}, data=_org_a),
 ]
