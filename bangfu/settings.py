@@ -119,6 +119,8 @@ INSTALLED_APPS = [
     "bangfu.notifications",
     "bangfu.reports",
     "bangfu.documents",
+    "bangfu.assessment",
+    "bangfu.publicity",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -20,5 +20,7 @@ urlpatterns = [
     path("documents/", include("bangfu.documents.urls")),
     path("reports/", include("bangfu.reports.urls")),
     path("m/", include("bangfu.activities.phone_urls")),
+    path("publicity/", include("bangfu.publicity.urls")),
+    path("p/", include("bangfu.publicity.public_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
