@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "bangfu.notifications",
     "bangfu.reports",
     "bangfu.documents",
+    "bangfu.assessment",
     "bangfu.publicity",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/", include("bangfu.notifications.urls")),
     path("documents/", include("bangfu.documents.urls")),
     path("reports/", include("bangfu.reports.urls")),
+    path("assessment/", include("bangfu.assessment.urls")),
     path("m/", include("bangfu.activities.phone_urls")),
     path("publicity/", include("bangfu.publicity.urls")),
     path("p/", include("bangfu.publicity.public_urls")),

@@ -50,6 +50,7 @@ def navigation(request: HttpRequest) -> dict:
                     item(_("统计报表"), "reports:index", "▥", "/reports/"),
                     item(_("数据看板"), "reports:dashboard", "◔", "/reports/dashboard/"),
                     item(_("工作总结"), "documents:summary", "✎", "/documents/"),
+                    item(_("考核评比"), "assessment:scheme_list", "✪", "/assessment/"),
                     item(_("一人多户"), "registry:duplicates", "⚠", "/registry/duplicates/"),
                     item(_("数据质量"), "registry:quality", "✓", "/registry/quality/"),
                     item(_("收入标准线"), "registry:income_lines", "≡", "/registry/income-lines/"),
