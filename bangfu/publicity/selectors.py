@@ -35,6 +35,7 @@ def notice_list(*, user: User) -> QuerySet[Notice]:
                 "objections", filter=Q(objections__result=Result.PENDING), distinct=True
             ),
         )
+        .order_by("-start", "-id")
     )
 
 
