@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from bangfu.publicity.models import Notice, NoticeStatus, Objection
 from bangfu.publicity.services import WEB_OBJECTIONS_PER_HOUR
@@ -158,7 +159,7 @@ def test_the_pdf_is_an_a4_notice(world, client):
     text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
     for expected in (notice.title, "甲村", world.household.head.name, notice.objection_place):
         assert expected in text, expected
-    day = notice.published_at.date()
+    day = timezone.localdate(notice.published_at)
     assert f"{notice.org.name}{day.year}年{day.month}月{day.day}日" in text  # signed and dated
     assert notice.token in text  # the public address, in large type
     assert not ID_RE.search(text) and not MOBILE_RE.search(text)
