@@ -79,6 +79,9 @@ def navigation(request: HttpRequest) -> dict:
             doing.append(item(_("专项台帐"), "ledger:entry_list", "¥", "/ledger/"))
         if _has("phone:home"):
             doing.append(item(_("手机记录"), "phone:home", "☎", "/m/"))
+        if _has("assessment:progress") and getattr(user, "helper_profile", None) is not None:
+            # Teachers record their students' grades (进步档案) for the 考核.
+            doing.append(item(_("进步档案"), "assessment:progress", "↗", "/assessment/progress/"))
         groups.append({"title": _("帮扶活动"), "items": doing})
     manage = []
     if scope.is_sysadmin or scope.read_paths:
