@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "bangfu.documents",
     "bangfu.assessment",
     "bangfu.publicity",
+    "bangfu.workflows",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
