@@ -215,9 +215,11 @@ def warm_up() -> None:
     import python_calamine  # noqa: F401
     import tablib  # noqa: F401
 
+    from bangfu.core.idnumber import known_region_codes
     from bangfu.transfer.kinds import get_kind
 
     get_kind("persons")
+    known_region_codes()
 
 
 def _bangfu(path: Path, village) -> None:

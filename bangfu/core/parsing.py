@@ -44,6 +44,8 @@ _HALFWIDTH[0x3000] = 0x20  # ideographic space
 # Characters that are invisible in a cell but break matching: zero-width space/joiners, BOM.
 _INVISIBLE = {code: None for code in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)}
 _WHITESPACE_RUN = re.compile(r"\s+")
+# A character clean_text would change: full-width, invisible, whitespace (str.isspace, as \s).
+_TO_CLEAN = re.compile(r"[\s\uff01-\uff5e\u3000\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def to_halfwidth(text: str) -> str:
@@ -67,6 +69,8 @@ def clean_text(value: object) -> str:
 
     ``None`` gives "". A numeric cell holding a whole number gives its digits ("3", not "3.0").
     """
+    if type(value) is str and not _TO_CLEAN.search(value):
+        return value  # clean already (the usual cell)
     text = to_halfwidth(_cell_text(value)).translate(_INVISIBLE)
     return _WHITESPACE_RUN.sub(" ", text).strip()
 
@@ -349,6 +353,8 @@ def normalise_phone(value: object) -> str:
     put back (7715551234.0 → "0771-5551234"). Anything else comes back cleaned but otherwise
     unchanged, to be reported by :func:`phone_problem`.
     """
+    if type(value) is str and len(value) == 11 and value.isascii() and _MOBILE.fullmatch(value):
+        return value  # the usual cell: a mobile number as it should be written
     from_number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
     text = clean_text(value)
     if not text:
