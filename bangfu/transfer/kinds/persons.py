@@ -210,7 +210,19 @@ class PersonImporter(PersonRows):
         self.tags_on_file: list[tuple[Person, tuple[str, ...]]] = []
         self.retagged: list[int] = []
         units: dict[str, Org] = {}  # the unit codes that passed ``unit()``
-        for index, record in enumerate(records):
+        start = 0  # the first record to go through below
+        if early and not self.bad:
+            # No row has an error: the records inserted early are new persons, in units checked
+            # before the insert; their units are taken in once each (for the audit's unit).
+            orgs = [self.orgs.get(code) for code in {r[5] for r in records[:early]}]
+            if all(org and org.is_active and self.may_admin(org) for org in orgs):
+                for org in orgs:
+                    assert org is not None
+                    units[org.code] = org
+                    self.touch(org)
+                self.created += early
+                start = early
+        for index, record in enumerate(islice(records, start, None), start):
             number, name, id_number, sex, born, code, phone, tags, other, *_keys = record
             if number in self.bad:
                 continue
