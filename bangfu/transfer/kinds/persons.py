@@ -268,7 +268,11 @@ class PersonImporter(PersonRows):
     def _read(self) -> list[Record]:
         """Parse and check every row as it is read; the records of the rows without errors, in
         the file's order, once ID numbers that appear on several rows are reported."""
-        parts = self.read_rows(self._parse, meanwhile=self._insert_early, upper_share=0.0)
+        # This process parses the first part itself (it would only wait for the helper's) and
+        # then inserts every part, while the helper parses the rest.
+        rows = (self.sheet.last_row or 0) - self.sheet.header_row
+        share = min(0.5, PART_ROWS / rows) if rows > 0 else 0.5
+        parts = self.read_rows(self._parse, meanwhile=self._insert_early, upper_share=share)
         records = [record for part_records, _numbers in parts for record in part_records]
         if not any(numbers for _records, numbers in parts) and len({r[2] for r in records}) == len(
             records
