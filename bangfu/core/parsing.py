@@ -15,6 +15,7 @@ import math
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TypeGuard
 
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ __all__ = [
     "phone_problem",
     "split_tags",
     "to_halfwidth",
+    "usual_mobile",
 ]
 
 
@@ -342,6 +344,12 @@ def _split_extension(text: str) -> tuple[str, str]:
     return text, ""
 
 
+def usual_mobile(value: object) -> TypeGuard[str]:
+    """Whether a cell is the usual phone cell: an 11-digit mobile number as it should be written
+    (text), which :func:`normalise_phone` gives back as it is and :func:`phone_problem` accepts."""
+    return type(value) is str and len(value) == 11 and _MOBILE.fullmatch(value) is not None
+
+
 def normalise_phone(value: object) -> str:
     """A phone cell in canonical form, as far as it can be made out; "" for an empty cell.
 
@@ -353,8 +361,8 @@ def normalise_phone(value: object) -> str:
     put back (7715551234.0 → "0771-5551234"). Anything else comes back cleaned but otherwise
     unchanged, to be reported by :func:`phone_problem`.
     """
-    if type(value) is str and len(value) == 11 and value.isascii() and _MOBILE.fullmatch(value):
-        return value  # the usual cell: a mobile number as it should be written
+    if usual_mobile(value):
+        return value
     from_number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
     text = clean_text(value)
     if not text:

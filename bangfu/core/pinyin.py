@@ -184,7 +184,7 @@ def pinyin_keys(text: str, *, person_name: bool = False) -> tuple[str, str]:
     if not text:
         return "", ""
     syllables = _syllables(text, person_name=person_name)
-    initials = "".join(s[0] for s in syllables if s)
+    initials = "".join([s[0] for s in syllables if s])
     return f"{''.join(syllables)} {initials}", " ".join(syllables)
 
 

@@ -53,6 +53,7 @@ from bangfu.core.parsing import (
     parse_int,
     phone_problem,
     split_tags,
+    usual_mobile,
 )
 from bangfu.core.pinyin import pinyin_keys
 from bangfu.core.tree import path_ids
@@ -516,6 +517,8 @@ class Importer:
 
     def phone(self, row: Row, key: str) -> str:
         raw = row.values.get(key)
+        if usual_mobile(raw):
+            return raw
         if isinstance(raw, str) and "*" in raw:
             self.fail(row, key, str(MASKED_MESSAGE))
             return ""
