@@ -20,7 +20,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
+from operator import mul
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +44,8 @@ ID_LENGTH = 18
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 # Weight of digit i (0-based, left to right) is 2**(17 - i) mod 11.
 _WEIGHTS = tuple(pow(2, ID_LENGTH - 1 - i, 11) for i in range(ID_LENGTH - 1))
+# What the weighted sum over the bytes of 17 ASCII digits counts beyond the digits' values.
+_ZERO_TOTAL = ord("0") * sum(_WEIGHTS)
 # Dropped anywhere in the number: whitespace of every kind (NBSP, U+3000 …), zero-width
 # characters, hyphens and dashes people type as separators, and Excel's leading text apostrophe.
 _SEPARATORS = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\-\u2010-\u2015\u2212'‘’`]+")
@@ -113,6 +116,7 @@ def known_region_codes() -> frozenset[str]:
     return frozenset(_regions())
 
 
+@lru_cache(maxsize=8192)
 def region_name(code: str, year: int | None = None) -> str:
     """Province and county name for a 6-digit region code, "" if unknown.
 
@@ -168,7 +172,7 @@ def id_check_digit(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character (0-9 or X) for the first 17 digits of a number."""
     if len(first17) != ID_LENGTH - 1 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"expected 17 digits, got {first17!r}")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
+    total = sum(map(mul, first17.encode("ascii"), _WEIGHTS)) - _ZERO_TOTAL
     check = (12 - total % 11) % 11
     return "X" if check == 10 else str(check)
 
@@ -182,33 +186,23 @@ def parse_id_number(raw: object, *, today: date | None = None) -> IdInfo:
     ``today``, by default today in the site's time zone) or before 1900, or a wrong check digit
     (the message gives the right one).
     """
-    number = normalise_id_number(raw)
-    from_number = isinstance(raw, int | float | Decimal) and not isinstance(raw, bool)
-    if not number:
-        raise IdNumberError(_("身份证号为空"))
-    if from_number and len(number) >= 16 and number.isdigit():
-        raise IdNumberError(_("身份证号被 Excel 存成了数字, 已丢失末位, 请把该列设为文本格式"))
-    bad = sorted({char for char in number if not ("0" <= char <= "9" or char == "X")})
-    if bad:
-        raise IdNumberError(
-            _("身份证号只能包含数字和末位的 X, 其中有 “%(chars)s”") % {"chars": "".join(bad)}
-        )
-    if len(number) == 15:
-        raise IdNumberError(
-            _("这是 15 位的第一代身份证号, 请填写 18 位的第二代身份证号(可在户口簿或新证件上查到)")
-        )
-    if len(number) != ID_LENGTH:
-        raise IdNumberError(_("身份证号应为 18 位, 实际 %(length)d 位") % {"length": len(number)})
-    if "X" in number[:-1]:
-        raise IdNumberError(_("身份证号中的 X 只能出现在最后一位"))
+    if (  # the usual cell, already in canonical form: 17 ASCII digits and a digit or X
+        type(raw) is str
+        and len(raw) == ID_LENGTH
+        and raw.isascii()
+        and raw[:17].isdigit()
+        and (raw[17] == "X" or raw[17].isdigit())
+    ):
+        number = raw
+    else:
+        number = _checked_form(raw)
 
     digits = number[6:14]
-    try:
-        birth_date = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
-    except ValueError:
+    birth_date = _birth_date(digits)
+    if birth_date is None:
         raise IdNumberError(
             _("身份证号第 7-14 位的出生日期 %(digits)s 不是有效日期") % {"digits": digits}
-        ) from None
+        )
 
     region_code = number[:6]
     if region_code not in _regions():
@@ -240,6 +234,40 @@ def parse_id_number(raw: object, *, today: date | None = None) -> IdInfo:
         region_code=region_code,
         region_name=region_name(region_code, birth_date.year),
     )
+
+
+def _checked_form(raw: object) -> str:
+    """The canonical form of an ID number cell that has 18 characters, digits and a final X;
+    raises :class:`IdNumberError` otherwise."""
+    number = normalise_id_number(raw)
+    from_number = isinstance(raw, int | float | Decimal) and not isinstance(raw, bool)
+    if not number:
+        raise IdNumberError(_("身份证号为空"))
+    if from_number and len(number) >= 16 and number.isdigit():
+        raise IdNumberError(_("身份证号被 Excel 存成了数字, 已丢失末位, 请把该列设为文本格式"))
+    bad = sorted({char for char in number if not ("0" <= char <= "9" or char == "X")})
+    if bad:
+        raise IdNumberError(
+            _("身份证号只能包含数字和末位的 X, 其中有 “%(chars)s”") % {"chars": "".join(bad)}
+        )
+    if len(number) == 15:
+        raise IdNumberError(
+            _("这是 15 位的第一代身份证号, 请填写 18 位的第二代身份证号(可在户口簿或新证件上查到)")
+        )
+    if len(number) != ID_LENGTH:
+        raise IdNumberError(_("身份证号应为 18 位, 实际 %(length)d 位") % {"length": len(number)})
+    if "X" in number[:-1]:
+        raise IdNumberError(_("身份证号中的 X 只能出现在最后一位"))
+    return number
+
+
+@lru_cache(maxsize=65536)
+def _birth_date(digits: str) -> date | None:
+    """The date of 8 digits YYYYMMDD, None when there is no such day (one object per day)."""
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None
 
 
 def age_on(birth: date, on: date) -> int:

@@ -15,6 +15,7 @@ import math
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TypeGuard
 
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ __all__ = [
     "phone_problem",
     "split_tags",
     "to_halfwidth",
+    "usual_mobile",
 ]
 
 
@@ -44,6 +46,8 @@ _HALFWIDTH[0x3000] = 0x20  # ideographic space
 # Characters that are invisible in a cell but break matching: zero-width space/joiners, BOM.
 _INVISIBLE = {code: None for code in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)}
 _WHITESPACE_RUN = re.compile(r"\s+")
+# A character clean_text would change: full-width, invisible, whitespace (str.isspace, as \s).
+_TO_CLEAN = re.compile(r"[\s\uff01-\uff5e\u3000\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def to_halfwidth(text: str) -> str:
@@ -67,6 +71,8 @@ def clean_text(value: object) -> str:
 
     ``None`` gives "". A numeric cell holding a whole number gives its digits ("3", not "3.0").
     """
+    if type(value) is str and not _TO_CLEAN.search(value):
+        return value  # clean already (the usual cell)
     text = to_halfwidth(_cell_text(value)).translate(_INVISIBLE)
     return _WHITESPACE_RUN.sub(" ", text).strip()
 
@@ -338,6 +344,12 @@ def _split_extension(text: str) -> tuple[str, str]:
     return text, ""
 
 
+def usual_mobile(value: object) -> TypeGuard[str]:
+    """Whether a cell is the usual phone cell: an 11-digit mobile number as it should be written
+    (text), which :func:`normalise_phone` gives back as it is and :func:`phone_problem` accepts."""
+    return type(value) is str and len(value) == 11 and _MOBILE.fullmatch(value) is not None
+
+
 def normalise_phone(value: object) -> str:
     """A phone cell in canonical form, as far as it can be made out; "" for an empty cell.
 
@@ -349,6 +361,8 @@ def normalise_phone(value: object) -> str:
     put back (7715551234.0 → "0771-5551234"). Anything else comes back cleaned but otherwise
     unchanged, to be reported by :func:`phone_problem`.
     """
+    if usual_mobile(value):
+        return value
     from_number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
     text = clean_text(value)
     if not text:

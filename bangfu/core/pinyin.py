@@ -141,6 +141,8 @@ def _has_phrase(run: str) -> bool:
     n = len(run)
     if n == 2:
         return run in PHRASES_DICT
+    if n == 3:  # (a name of three characters: the usual case, spelt out)
+        return run[:2] in PHRASES_DICT or run[1:] in PHRASES_DICT or run in PHRASES_DICT
     return any(run[i:j] in PHRASES_DICT for i in range(n - 1) for j in range(i + 2, n + 1))
 
 
@@ -182,7 +184,7 @@ def pinyin_keys(text: str, *, person_name: bool = False) -> tuple[str, str]:
     if not text:
         return "", ""
     syllables = _syllables(text, person_name=person_name)
-    initials = "".join(s[0] for s in syllables if s)
+    initials = "".join([s[0] for s in syllables if s])
     return f"{''.join(syllables)} {initials}", " ".join(syllables)
 
 

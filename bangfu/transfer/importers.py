@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import multiprocessing
 import os
+import queue
 import threading
 from array import array
 from collections import defaultdict
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -52,6 +53,7 @@ from bangfu.core.parsing import (
     parse_int,
     phone_problem,
     split_tags,
+    usual_mobile,
 )
 from bangfu.core.pinyin import pinyin_keys
 from bangfu.core.tree import path_ids
@@ -197,18 +199,25 @@ class BulkInsert:
 
     def prep(self, name: str, value: Any) -> Any:
         """The database value of ``value`` for the field ``name`` (a date is text on SQLite)."""
+        return self.preparer(name)(value)
+
+    def preparer(self, name: str) -> Callable[[Any], Any]:
+        """:meth:`prep` for one field, as a function (for a loop over many rows)."""
         cache = self._prepared.setdefault(name, {})
-        try:
-            return cache[value]
-        except KeyError:
-            field: Any = self.model._meta.get_field(name)
-            prepared = cache[value] = field.get_db_prep_save(value, connection)
-            return prepared
+        field: Any = self.model._meta.get_field(name)
+
+        def prepared(value: Any) -> Any:
+            try:
+                return cache[value]
+            except KeyError:
+                result = cache[value] = field.get_db_prep_save(value, connection)
+                return result
+
+        return prepared
 
     def run(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Insert one row for each tuple of varying values."""
-        constants = self.constants
-        full = (row + constants for row in rows)
+        full: Iterable[tuple[Any, ...]] = map(tuple.__add__, rows, repeat(self.constants))
         table, _pk = _table(self.model)
         columns = ", ".join(connection.ops.quote_name(c) for c in self.columns)
         with connection.cursor() as cursor, connection.wrap_database_errors:
@@ -508,6 +517,8 @@ class Importer:
 
     def phone(self, row: Row, key: str) -> str:
         raw = row.values.get(key)
+        if usual_mobile(raw):
+            return raw
         if isinstance(raw, str) and "*" in raw:
             self.fail(row, key, str(MASKED_MESSAGE))
             return ""
@@ -636,17 +647,18 @@ class Importer:
     ) -> list[T]:
         """What ``parse`` yields over the rows of the (streamed) sheet, in row order.
 
-        ``parse`` is a generator: it reads rows, records their errors with :meth:`fail` and
-        yields, every so many rows, what the rest of the import needs of them (picklable). On
-        a large workbook and a machine with a second core, a forked helper process parses the
-        rows from the middle of the sheet on meanwhile and sends what it yields, with the errors
-        it found, as it goes; so ``parse`` must not use the database, nor change the importer
-        other than through :meth:`fail`. The outcome is the same as with one process: the same
-        parts in row order, the same errors, the same problems with the file; should the
-        helper fail, this process parses the lower rows itself. Then ``meanwhile``, if given,
-        is called with the parts of the upper rows while the helper is still at work.
-        ``upper_share``: the share of the rows this process parses (less than half when
-        ``meanwhile`` has work to do).
+        ``parse`` is a generator: it reads rows, records their errors with :meth:`fail` and,
+        every so many rows, yields what the rest of the import needs of the rows it has read
+        (picklable). On a large workbook and a machine with a second core, a forked helper
+        process parses the rows from some way down the sheet (``upper_share`` of the rows are
+        left to this process) and sends what it yields, with the errors it found, as it goes; so
+        ``parse`` must not use the database, nor change the importer other than through
+        :meth:`fail`. The outcome is the same as with one process: the same parts in row order,
+        the same errors, the same problems with the file; should the helper fail, this process
+        parses the rows it had not sent.
+
+        ``meanwhile``, if given, is called with the parts as they come in, in row order, while
+        the helper is at work: first with those of the upper rows, then with the helper's.
         """
         split = self._split_row(upper_share)
         if split is None:
@@ -660,17 +672,19 @@ class Importer:
         helper = context.Process(target=self._helper, args=(parse, split, sender), daemon=True)
         helper.start()
         sender.close()
-        inbox: list[tuple[Any, ...]] = []  # the helper's messages
+        messages: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
 
         def collect() -> None:
-            """Take in what the helper sends, to its last message."""
-            while not inbox or inbox[-1][0] == "part":
+            """Take in the helper's messages as they come (so that it never waits to send)."""
+            while True:
                 try:
-                    inbox.append(receiver.recv())
+                    message = receiver.recv()
                 except (EOFError, OSError):
-                    inbox.append(("failed", "the helper process ended"))
+                    message = ("failed", "the helper process ended")
+                messages.put(message)
+                if message[0] != "part":
+                    return
 
-        # A thread takes the helper's parts in as they come, so that it never waits to send.
         collector = threading.Thread(target=collect, daemon=True)
         collector.start()
         rows = self.sheet.each_row()
@@ -687,8 +701,33 @@ class Importer:
             results = list(parse(upper()))
             if not reached:  # the data ended above the split: the helper's rows are no data
                 helper.terminate()
-            elif meanwhile is not None:
+                return results
+            if meanwhile is not None:
                 meanwhile(results)
+            sent = split - 1  # the last row the helper's parts so far cover
+            while True:
+                batch: list[T] = []
+                message = messages.get()
+                while message[0] == "part":
+                    _part, result, errors, sent = message
+                    self.errors.extend(errors)
+                    self.bad.update(e.row for e in errors)
+                    batch.append(result)
+                    try:
+                        message = messages.get_nowait()
+                    except queue.Empty:
+                        break
+                results.extend(batch)
+                if batch and meanwhile is not None:
+                    meanwhile(batch)
+                if message[0] == "done":
+                    _done, problems, count = message
+                    self.sheet.problems.extend(problems)
+                    self.sheet.streamed += count - 1  # the helper read the row at the split too
+                    return results
+                if message[0] == "failed":  # this process parses what the helper did not send
+                    results.extend(parse(r for r in chain(reached, rows) if r.number > sent))
+                    return results
         except BaseException:
             helper.terminate()
             raise
@@ -696,19 +735,6 @@ class Importer:
             collector.join()
             receiver.close()
             helper.join()
-        if not reached:
-            return results
-        if inbox[-1][0] != "done":
-            results.extend(parse(chain(reached, rows)))
-            return results
-        for _part, result, errors in inbox[:-1]:
-            self.errors.extend(errors)
-            self.bad.update(e.row for e in errors)
-            results.append(result)
-        _done, problems, count = inbox[-1]
-        self.sheet.problems.extend(problems)
-        self.sheet.streamed += count - 1  # the helper read the row at the split too
-        return results
 
     def _split_row(self, upper_share: float) -> int | None:
         """The Excel row where the helper process starts, or None to read with one process."""
@@ -728,11 +754,20 @@ class Importer:
     def _helper(
         self, parse: Callable[[Iterable[Row]], Iterable[T]], split: int, sender: Any
     ) -> None:
-        """In the forked helper: parse the rows from ``split`` on, sending each part."""
+        """In the forked helper: parse the rows from ``split`` on, sending each part with its
+        errors and the last row it covers."""
         errors, problems = len(self.errors), len(self.sheet.problems)
+        last = split - 1
+
+        def rows() -> Iterator[Row]:
+            nonlocal last
+            for row in self.sheet.each_row(start=split):
+                last = row.number
+                yield row
+
         try:
-            for result in parse(self.sheet.each_row(start=split)):
-                sender.send(("part", result, self.errors[errors:]))
+            for result in parse(rows()):
+                sender.send(("part", result, self.errors[errors:], last))
                 del self.errors[errors:]
             sender.send(("done", self.sheet.problems[problems:], self.sheet.streamed))
         except BaseException as exc:  # reported to the parent, which parses the rows itself

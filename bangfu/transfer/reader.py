@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -174,10 +175,11 @@ class Cells(Iterator[list[Any]]):
         raw = next(self._raw)
         self.number += 1
         # A text that _cell would return as it is skips the call (the usual cell).
-        return self._pad + [
+        cells = [
             v if v.__class__ is str and v and v[0] != "'" and not v.isspace() else _cell(v)
             for v in raw
         ]
+        return self._pad + cells if self._pad else cells
 
     def skip_to(self, number: int) -> None:
         """Pass the rows above row ``number`` by."""
@@ -499,16 +501,23 @@ def _rows(
     problem: Callable[[SheetProblem], None],
 ) -> Iterator[Row]:
     """The data rows: up to a footer, without blank rows and a row of column numbers."""
+    keys = [key for key, _index in wanted]
+    indexes = [index for _key, index in wanted]
+    reach = max(indexes, default=-1) + 1  # a row at least this wide holds every wanted cell
+    pick = itemgetter(*indexes) if len(indexes) > 1 else lambda row: tuple(row[i] for i in indexes)
     try:
         for number, row in numbered:
             if _is_footer(row):
                 break
-            width = len(row)
-            values = {key: (row[i] if i < width else None) for key, i in wanted}
-            if [*values.values()].count(None) == len(values):  # a blank row
+            if len(row) >= reach:
+                cells = pick(row)
+            else:
+                width = len(row)
+                cells = tuple(row[i] if i < width else None for i in indexes)
+            if cells.count(None) == len(cells):  # a blank row
                 continue
             if number == header_row + 1 and _is_column_numbers(row):
                 continue
-            yield Row(number=number, values=values)
+            yield Row(number, dict(zip(keys, cells, strict=True)))
     except ReadError as exc:
         problem(SheetProblem(row=1, column="", message=str(exc)))

@@ -29,6 +29,7 @@ from bangfu.core.parsing import (
     phone_problem,
     split_tags,
     to_halfwidth,
+    usual_mobile,
 )
 
 JUNE_1 = date(2014, 6, 1)
@@ -628,3 +629,16 @@ def test_cells_read_back_by_calamine(tmp_path: Path) -> None:
     assert parse_int(count) == 3
     assert parse_int(people) == 3
     assert parse_amount(wan, unit="万元") == Decimal("1200.00")
+
+
+@given(st.text(alphabet="0123456789１３８ -+", min_size=9, max_size=13))
+def test_the_usual_mobile_is_taken_as_it_is(text):
+    """usual_mobile is a shortcut: what it accepts, normalise_phone gives back unchanged and
+    phone_problem accepts; an 11-digit mobile written plainly is always accepted."""
+    for value in (text, "138" + text[:8]):
+        if usual_mobile(value):
+            assert normalise_phone(value) == value
+            assert phone_problem(value) is None
+    assert usual_mobile("13812345678")
+    assert not usual_mobile(13812345678)
+    assert not usual_mobile("１３８１２３４５６７８")

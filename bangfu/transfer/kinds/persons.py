@@ -154,7 +154,7 @@ Record = tuple[
 # row) for each row with errors but a valid ID number (for the check for duplicates, which the
 # records' numbers take part in too).
 Part = tuple[list[Record], list[tuple[str, int]]]
-PART_ROWS = 4000  # records per part (what the helper process sends at a time, < 1 MB)
+PART_ROWS = 2000  # records per part (what the helper process sends at a time, < 1 MB)
 # The fields a new person's row gives, in this order (BulkInsert fills created_at and updated_at
 # with the import's time).
 OTHER_FIELDS = (*CHOICE_FIELDS, "notes")
@@ -178,13 +178,18 @@ class PersonImporter(PersonRows):
     streamed from the file, by two processes for a large file (``read_rows``), and each is kept
     only as the :data:`Record` the write needs; a cell that repeats from row to row (the unit
     code, the tags) is parsed once; new persons are inserted as plain rows (``BulkInsert``), not
-    built as model objects.
+    built as model objects, and on a large file already while the helper process parses, as
+    long as every row so far is fine (``_insert_early``; rolled back should a later row not be).
     """
 
     streams = True
 
     def validate(self) -> None:
         self.early_ids: list[int] = []  # the persons of the first records, inserted early
+        self._early = True  # whether parts may still be inserted early
+        self._early_numbers: set[str] = set()  # their ID numbers
+        self._on_file: set[str] | None = None  # the ID numbers on file, once read
+        self._on_file_read = False
         records = self._read()
         early = len(self.early_ids)
         self.load_orgs({r[5] for r in records})
@@ -205,7 +210,19 @@ class PersonImporter(PersonRows):
         self.tags_on_file: list[tuple[Person, tuple[str, ...]]] = []
         self.retagged: list[int] = []
         units: dict[str, Org] = {}  # the unit codes that passed ``unit()``
-        for index, record in enumerate(records):
+        start = 0  # the first record to go through below
+        if early and not self.bad:
+            # No row has an error: the records inserted early are new persons, in units checked
+            # before the insert; their units are taken in once each (for the audit's unit).
+            orgs = [self.orgs.get(code) for code in {r[5] for r in records[:early]}]
+            if all(org and org.is_active and self.may_admin(org) for org in orgs):
+                for org in orgs:
+                    assert org is not None
+                    units[org.code] = org
+                    self.touch(org)
+                self.created += early
+                start = early
+        for index, record in enumerate(islice(records, start, None), start):
             number, name, id_number, sex, born, code, phone, tags, other, *_keys = record
             if number in self.bad:
                 continue
@@ -251,8 +268,16 @@ class PersonImporter(PersonRows):
     def _read(self) -> list[Record]:
         """Parse and check every row as it is read; the records of the rows without errors, in
         the file's order, once ID numbers that appear on several rows are reported."""
-        parts = self.read_rows(self._parse, meanwhile=self._insert_early, upper_share=0.45)
+        # This process parses the first part itself (it would only wait for the helper's) and
+        # then inserts every part, while the helper parses the rest.
+        rows = (self.sheet.last_row or 0) - self.sheet.header_row
+        share = min(0.5, PART_ROWS / rows) if rows > 0 else 0.5
+        parts = self.read_rows(self._parse, meanwhile=self._insert_early, upper_share=share)
         records = [record for part_records, _numbers in parts for record in part_records]
+        if not any(numbers for _records, numbers in parts) and len({r[2] for r in records}) == len(
+            records
+        ):
+            return records  # (every ID number on one row only: the usual case, made out quickly)
         first_row: dict[str, int] = {}  # ID number → a row with it
         repeated: dict[str, list[int]] = {}  # ID number → its rows, when there are several
         numbers = chain(
@@ -273,23 +298,31 @@ class PersonImporter(PersonRows):
         return records
 
     def _insert_early(self, parts: list[Part]) -> None:
-        """While the helper process parses the lower rows: insert the persons of the upper rows
-        at once (in the import's transaction), when that cannot change the outcome, that is when
-        those rows are all without errors, name distinct ID numbers none of which is on file,
-        and name units the actor may import to; their tags with them. (If the lower rows then
-        have errors, or name the same ID numbers, the import rolls back as if nothing had been
-        written.)"""
+        """While the helper process parses: insert the persons of parts already parsed (in the
+        import's transaction, their tags with them), as long as that cannot change the outcome,
+        that is as long as every row so far is without errors, with an ID number seen on no
+        other row so far and not on file, and a unit the actor may import to. The first part that
+        fails this ends it (the rest is written by :meth:`write`). Should rows further down have
+        errors, or repeat an ID number, the import rolls back as if nothing had been written."""
         records = [record for part_records, _numbers in parts for record in part_records]
-        if self.errors or not records or len({r[2] for r in records}) < len(records):
+        if not self._early or not records:
             return
-        self.load_orgs({r[5] for r in records})
-        orgs = [self.orgs.get(code) for code in {r[5] for r in records}]
-        if not all(org and org.is_active and self.may_admin(org) for org in orgs):
+        numbers = {r[2] for r in records}
+        codes = {r[5] for r in records}
+        self.load_orgs(codes)
+        orgs = [self.orgs.get(code) for code in codes]
+        if (
+            self.errors
+            or len(numbers) < len(records)
+            or not numbers.isdisjoint(self._early_numbers)
+            or not all(org and org.is_active and self.may_admin(org) for org in orgs)
+            or self._any_on_file(numbers)
+            or not self.begin()
+        ):
+            self._early = False
             return
-        self.load_persons(r[2] for r in records)
-        if self.persons or not self.begin():
-            return
-        org_ids = array("q", (self.orgs[r[5]].pk for r in records))
+        org_id = {code: self.orgs[code].pk for code in codes}
+        org_ids = array("q", [org_id[r[5]] for r in records])
         try:
             with transaction.atomic():  # a savepoint: a conflict leaves the import as it was
                 ids = self._insert(records, org_ids)
@@ -297,13 +330,27 @@ class PersonImporter(PersonRows):
                 names = {name for _pk, names in tags for name in names}
                 write_tags(tags, names, replace=[], now=self.now)
         except IntegrityError:
-            return  # (the write meets the conflict again and reports it)
-        self.early_ids = ids
+            self._early = False  # (write() meets the conflict again and reports it)
+            return
+        self.early_ids.extend(ids)
+        self._early_numbers |= numbers
         self.written["persons"].update(ids)
 
+    def _any_on_file(self, numbers: set[str]) -> bool:
+        """Whether a person on file has one of these ID numbers. The first time, with fewer
+        persons on file than rows in the sheet, the numbers on file are read once."""
+        query = Person.objects.values_list("id_number", flat=True)
+        if not self._on_file_read:
+            self._on_file_read = True
+            if Person.objects.count() <= (self.sheet.last_row or 0):
+                self._on_file = set(query.iterator(chunk_size=10000))
+        if self._on_file is not None:
+            return not numbers.isdisjoint(self._on_file)
+        return any(True for _number in fetch_in(query, "id_number", numbers))
+
     def _parse(self, rows: Iterable[Row]) -> Iterator[Part]:
-        """Parse and check rows, yielding a part every :data:`PART_ROWS` records (in this
-        process or in the helper: no database here)."""
+        """Parse and check rows, yielding a part every :data:`PART_ROWS` records and at the end
+        (in this process or in the helper: no database here)."""
         has = {key: self.has(key) for key in ("tags", "notes", "phone", "sex", "birth_date")}
         choices = [(key, table) for key, table in CHOICE_FIELDS.items() if self.has(key)]
         check_sex_and_birth = has["sex"] or has["birth_date"]
@@ -312,14 +359,21 @@ class PersonImporter(PersonRows):
         dates: dict[datetime.date, datetime.date] = {}  # one object per birth date
         # name → (the name, its pinyin keys): names repeat, parsed and kept once
         keys: dict[str, tuple[str, str, str]] = {}
+        named: dict[str, tuple[str, str, str]] = {}  # a name cell without error → its keys
         bad = self.bad
         records: list[Record] = []
         numbers: list[tuple[str, int]] = []
         for row in rows:
-            if len(records) >= PART_ROWS:
-                yield records, numbers
-                records, numbers = [], []
-            name = self.text(row, "name", required=True, max_length=50, compact=True)
+            cell = row.values.get("name")
+            known = named.get(cell) if isinstance(cell, str) else None
+            if known is None:
+                name = self.text(row, "name", required=True, max_length=50, compact=True)
+                if name and len(name) <= 50:  # (no error)
+                    known = keys.get(name)
+                    if known is None:
+                        known = keys[name] = (name, *person_keys(name))
+                    if isinstance(cell, str):
+                        named[cell] = known
             info = self.identity(row, "id_number")
             cell = row.values.get("org")
             code = codes.get(cell) if isinstance(cell, str) else None
@@ -331,7 +385,7 @@ class PersonImporter(PersonRows):
             if has["tags"]:
                 cell = row.values.get("tags")
                 tags = tag_lists.get(cell) if isinstance(cell, str) else None
-                if tags is None:
+                if tags is None and cell is not None:  # (an empty cell: no tags)
                     found = self.tags(row, "tags")
                     tags = None if found is None else tuple(found)
                     if tags and isinstance(cell, str) and all(len(t) <= 20 for t in tags):
@@ -345,20 +399,31 @@ class PersonImporter(PersonRows):
                 }
             if notes:
                 other = {**(other or {}), "notes": notes}
-            if info is None:
-                continue
-            if check_sex_and_birth:
+            if info is not None and check_sex_and_birth:
                 self._check_sex_and_birth(row, info, has)
-            if row.number in bad:
+            if info is not None and row.number in bad:
                 numbers.append((info.number, row.number))
-                continue
-            known = keys.get(name)
-            if known is None:
-                known = keys[name] = (name, *person_keys(name))
-            name, pinyin, sort = known
-            born = dates.setdefault(info.birth_date, info.birth_date)
-            record = (row.number, name, info.number, info.sex, born, code, phone, tags)
-            records.append((*record, other or None, pinyin, sort))
+            elif info is not None and known is not None:
+                name, pinyin, sort = known
+                born = dates.setdefault(info.birth_date, info.birth_date)
+                records.append(
+                    (
+                        row.number,
+                        name,
+                        info.number,
+                        info.sex,
+                        born,
+                        code,
+                        phone,
+                        tags,
+                        other or None,
+                        pinyin,
+                        sort,
+                    )
+                )
+            if len(records) >= PART_ROWS:  # (every row read so far is in the part)
+                yield records, numbers
+                records, numbers = [], []
         yield records, numbers
 
     def _check_sex_and_birth(self, row: Row, info: IdInfo, has: dict[str, bool]) -> None:
@@ -399,19 +464,21 @@ class PersonImporter(PersonRows):
         fields: dict[str, Any] = {f.attname: f for f in Person._meta.concrete_fields}
         phone_default = fields["phone"].get_default()
         defaults = tuple(fields[key].get_default() for key in OTHER_FIELDS)
-        prep = insert.prep
+        birth_date = insert.preparer("birth_date")
+        dates: dict[Any, Any] = {}  # birth date → its database value
 
         def rows() -> Iterator[tuple[Any, ...]]:
             for record, org_id in zip(records, org_ids, strict=True):
                 _n, name, id_number, sex, born, _code, phone, _tags, other, pinyin, sort = record
-                values = (org_id, name, id_number, sex, prep("birth_date", born), pinyin, sort)
+                day = dates.get(born)
+                if day is None:
+                    day = dates[born] = birth_date(born)
+                values = (org_id, name, id_number, sex, day, pinyin, sort, phone or phone_default)
                 if other is None:
-                    yield (*values, phone or phone_default, *defaults)
+                    yield values + defaults
                 else:
-                    yield (
-                        *values,
-                        phone or phone_default,
-                        *(other.get(k, d) for k, d in zip(OTHER_FIELDS, defaults, strict=True)),
+                    yield values + tuple(
+                        other.get(k, d) for k, d in zip(OTHER_FIELDS, defaults, strict=True)
                     )
 
         before = last_id(Person)
@@ -420,7 +487,7 @@ class PersonImporter(PersonRows):
 
 
 def write_tags(
-    assignments: Iterable[tuple[int, Sequence[str]]],
+    assignments: Iterable[tuple[int, tuple[str, ...]]],
     names: set[str],
     *,
     replace: list[int],
@@ -438,9 +505,15 @@ def write_tags(
         through.objects.filter(person_id__in=replace[start : start + 2000]).delete()
     if names:
         links = BulkInsert(through, ("person_id", "tag_id"), now=now)
-        links.run(
-            (person, known[name]) for person, tags in assignments for name in dict.fromkeys(tags)
-        )
+        ids: dict[tuple[str, ...], tuple[int, ...]] = {}  # a list of tags → their ids, once each
+
+        def tag_ids(tags: tuple[str, ...]) -> tuple[int, ...]:
+            found = ids.get(tags)
+            if found is None:
+                found = ids[tags] = tuple(known[name] for name in dict.fromkeys(tags))
+            return found
+
+        links.run((person, tag) for person, tags in assignments for tag in tag_ids(tags))
 
 
 def _row(person: Person) -> dict[str, Any]:
