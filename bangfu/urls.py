@@ -22,6 +22,7 @@ urlpatterns = [
     path("assessment/", include("bangfu.assessment.urls")),
     path("m/", include("bangfu.activities.phone_urls")),
     path("publicity/", include("bangfu.publicity.urls")),
+    path("workflows/", include("bangfu.workflows.urls")),
     path("p/", include("bangfu.publicity.public_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -47,6 +47,7 @@ def navigation(request: HttpRequest) -> dict:
                     item(_("帮扶单位对象"), "registry:unit_list", "▣", "/registry/units/"),
                     item(_("动态管理"), "registry:status_report", "↻", "/registry/status/"),
                     item(_("公示公告"), "publicity:notice_list", "☰", "/publicity/"),
+                    item(_("退出与回头看"), "workflows:case_list", "⇲", "/workflows/"),
                     item(_("统计报表"), "reports:index", "▥", "/reports/"),
                     item(_("数据看板"), "reports:dashboard", "◔", "/reports/dashboard/"),
                     item(_("工作总结"), "documents:summary", "✎", "/documents/"),
