@@ -111,33 +111,42 @@ class Figures:
 
 def figures(qs: QuerySet[Activity]) -> Figures:
     """Sums over ``qs`` (already filtered): counts of activities, 户次 and 人次 (what each
-    activity counts, ``services.tally``), and the distinct households its links reached."""
-    base = Activity.objects.filter(pk__in=qs.values("pk"))
-    links = ActivityLink.objects.filter(activity__in=qs.values("pk"))
-    totals = base.aggregate(n=Count("id"), hv=Sum("household_visits"), pt=Sum("person_times"))
-    out = Figures(
-        activities=totals["n"] or 0,
-        household_visits=totals["hv"] or 0,
-        person_times=totals["pt"] or 0,
-        links=links.count(),
-        households=links.filter(activity__counts="households")
-        .exclude(household=None)
-        .values("household_id")
-        .distinct()
-        .count(),
-    )
-    rows = (
+    activity counts, ``services.tally``), and the distinct households its links reached.
+
+    Three grouped queries: the activities by type (the totals are their sums), the links by
+    type, and the distinct households."""
+    ids = qs.order_by().values("pk")
+    # A queryset joined to many rows (links) is read through its ids; a plain one directly.
+    base = qs.order_by() if _single_valued(qs) else Activity.objects.filter(pk__in=ids)
+    links = ActivityLink.objects.filter(activity__in=ids)
+    rows = list(
         base.values("type")
         .annotate(
             n=Count("id"), hv=Sum("household_visits"), pt=Sum("person_times"), c=Max("counts")
         )
         .order_by("-n", "type")
     )
-    distinct = dict(
-        links.exclude(household=None)
+    link_rows = (
+        links.order_by()
         .values("type")
-        .annotate(h=Count("household_id", distinct=True))
-        .values_list("type", "h")
+        .annotate(n=Count("id"), h=Count("household_id", distinct=True))
+        .values_list("type", "n", "h")
+    )
+    distinct: dict[str, int] = {}
+    n_links = 0
+    for code, n, h in link_rows:
+        n_links += n
+        distinct[code] = h
+    out = Figures(
+        activities=sum(row["n"] for row in rows),
+        household_visits=sum(row["hv"] or 0 for row in rows),
+        person_times=sum(row["pt"] or 0 for row in rows),
+        links=n_links,
+        households=links.filter(activity__counts="households")
+        .exclude(household=None)
+        .values("household_id")
+        .distinct()
+        .count(),
     )
     for row in rows:
         out.by_type.append(
@@ -151,6 +160,18 @@ def figures(qs: QuerySet[Activity]) -> Figures:
             )
         )
     return out
+
+
+def _single_valued(qs: QuerySet[Any]) -> bool:
+    """No DISTINCT, slice or join that could repeat a row (only joins along foreign keys)."""
+    query = qs.query
+    if query.distinct or query.is_sliced or query.combinator:
+        return False
+    for join in query.alias_map.values():
+        field = getattr(join, "join_field", None)
+        if field is not None and not (field.many_to_one or field.one_to_one):
+            return False
+    return True
 
 
 def summary_sentence(qs: QuerySet[Activity]) -> str:

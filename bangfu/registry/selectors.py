@@ -6,7 +6,9 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from bangfu.accounts.scope import scope_of
@@ -203,56 +205,49 @@ def status_figures(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ) -> StatusFigures:
-    """Set-based: one grouped query for the status as of the date, two for the entries."""
+    """Set-based: one pass over the status steps (the latest step per household as of the date,
+    by a window function) joined to the member counts grouped once; one more for the entries."""
     if org is not None:
         households = households.filter(prefix_q("org__path", org.path))
     figures = StatusFigures(as_of=as_of, org=org, date_from=date_from, date_to=date_to)
     figures.by_status = {s: Figure() for s in Status.values}
     figures.entries = {s: Figure() for s in Status.values}
 
-    latest = (
-        StatusChange.objects.filter(household=OuterRef("pk"), date__lte=as_of)
-        .order_by("-date", "-id")
-        .values("status")[:1]
-    )
-    members = (
-        Member.objects.filter(household=OuterRef("pk"))
-        .values("household")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    rows = (
-        households.order_by()
-        .annotate(as_of_status=Subquery(latest), size=Subquery(members))
-        .filter(as_of_status__isnull=False)
-        .values("as_of_status")
-        .annotate(n=Count("id"), persons=_sum_or_zero("size"))
-    )
-    for row in rows:
-        figures.by_status[row["as_of_status"]] = Figure(row["n"], int(row["persons"] or 0))
+    try:
+        ids_sql, ids_params = households.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # households.none()
+        return figures
+    steps = StatusChange._meta.db_table
+    members = Member._meta.db_table
+    # Table names, the households' compiled subquery and placeholders only.
+    sizes = f"""sizes AS (SELECT household_id, COUNT(*) AS n FROM {members}
+        WHERE household_id IN ({ids_sql}) GROUP BY household_id)"""  # noqa: S608
+    latest = f"""WITH {sizes}, latest AS (
+        SELECT household_id, status, ROW_NUMBER() OVER (
+            PARTITION BY household_id ORDER BY date DESC, id DESC) AS rn
+        FROM {steps} WHERE date <= %s AND household_id IN ({ids_sql}))
+    SELECT l.status, COUNT(*), COALESCE(SUM(s.n), 0) FROM latest l
+    LEFT JOIN sizes s ON s.household_id = l.household_id WHERE l.rn = 1
+    GROUP BY l.status"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(latest, [*ids_params, as_of, *ids_params])
+        for status, n, persons in cursor.fetchall():
+            figures.by_status[status] = Figure(n, int(persons or 0))
 
-    if date_from or date_to:
-        window = Q(date__lte=min(date_to or as_of, as_of))
-        if date_from:
-            window &= Q(date__gte=date_from)
-        changes = StatusChange.objects.filter(window, household__in=households.values("pk"))
-        for row in changes.values("status").annotate(n=Count("household", distinct=True)):
-            figures.entries[row["status"]].households = row["n"]
-        member_window = Q(household__history__date__lte=min(date_to or as_of, as_of))
-        if date_from:
-            member_window &= Q(household__history__date__gte=date_from)
-        persons = (
-            Member.objects.filter(member_window, household__in=households.values("pk"))
-            .values("household__history__status")
-            .annotate(n=Count("id", distinct=True))
-        )
-        for row in persons:
-            figures.entries[row["household__history__status"]].persons = row["n"]
+        if date_from or date_to:
+            window = "date <= %s"
+            params: list[Any] = [*ids_params, min(date_to or as_of, as_of)]
+            if date_from:
+                window += " AND date >= %s"
+                params.append(date_from)
+            params += ids_params
+            # A member counts once per status its household entered (as COUNT DISTINCT would).
+            entered = f"""WITH {sizes}, entered AS (
+                SELECT DISTINCT status, household_id FROM {steps}
+                WHERE {window} AND household_id IN ({ids_sql}))
+            SELECT e.status, COUNT(*), COALESCE(SUM(s.n), 0) FROM entered e
+            LEFT JOIN sizes s ON s.household_id = e.household_id GROUP BY e.status"""  # noqa: S608
+            cursor.execute(entered, params)
+            for status, n, persons in cursor.fetchall():
+                figures.entries[status] = Figure(n, int(persons or 0))
     return figures
-
-
-def _sum_or_zero(name: str):
-    from django.db.models import Sum
-    from django.db.models.functions import Coalesce
-
-    return Coalesce(Sum(name), 0)

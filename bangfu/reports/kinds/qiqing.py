@@ -11,9 +11,10 @@ import datetime
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, When
 from django.utils.translation import gettext as _
 
+from bangfu.activities.models import ActivityLink
 from bangfu.activities.selectors import activity_list, figures, filter_period
 from bangfu.core.tree import prefix_q
 from bangfu.ledger.models import LedgerEntry
@@ -49,8 +50,9 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _by(qs: QuerySet, field: str) -> Counter:
-    return Counter(dict(qs.order_by().values_list(field).annotate(n=Count("id"))))
+def _grouped(qs: QuerySet, fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """Counts of ``qs`` grouped by ``fields``: [(*values, n), …]."""
+    return list(qs.order_by().values_list(*fields).annotate(n=Count("id")))
 
 
 def _breakdown(
@@ -79,20 +81,54 @@ def build(*, user: User, params: Params) -> Report:
     ids = households.values("pk")
     members = Member.objects.filter(household__in=ids)
     org = params.org_query()
-    n_households = households.count()
-    n_persons = members.count()
+    cutoff = _years_before(params.as_of, WORKING_AGE)
+    root_path = params.org.path if params.org else ""
+
+    # Three grouped queries: households, and their members, by unit, cause and degree; the
+    # members by relation, schooling, work and age (16 and over, or of unknown birth date).
+    per_unit_h: Counter = Counter()
+    per_unit_p: Counter = Counter()
+    cause_h: Counter = Counter()
+    cause_p: Counter = Counter()
+    degree_h: Counter = Counter()
+    degree_p: Counter = Counter()
+    shape = ("org__path", "main_cause", "difficulty")
+    for path, cause, difficulty, n in _grouped(households, shape):
+        per_unit_h[child_of(root_path, path)] += n
+        cause_h[cause] += n
+        degree_h[difficulty] += n
+    shape = ("household__org__path", "household__main_cause", "household__difficulty")
+    for path, cause, difficulty, n in _grouped(members, shape):
+        per_unit_p[child_of(root_path, path)] += n
+        cause_p[cause] += n
+        degree_p[difficulty] += n
+    grown_q = Q(person__birth_date__lte=cutoff) | Q(person__birth_date__isnull=True)
+    people_rows = _grouped(
+        members.annotate(grown=Case(When(grown_q, then=True), default=False)),
+        ("relation", "person__schooling", "person__employment", "grown"),
+    )
+    by_relation: Counter = Counter()
+    by_school: Counter = Counter()
+    by_work: Counter = Counter()
+    n_grown = in_school = 0
+    for relation, schooling, employment, grown, n in people_rows:
+        by_relation[relation] += n
+        if relation not in CHILD_RELATIONS:
+            continue
+        by_school[schooling] += n
+        if schooling in IN_SCHOOL:
+            in_school += n
+        elif grown:
+            by_work[employment] += n
+            n_grown += n
+    n_households = sum(per_unit_h.values())
+    n_persons = sum(per_unit_p.values())
+    n_children = sum(by_school.values())
     both = [n_households, n_persons]
     report = Report(KIND, _(TITLE), params)
 
     # 人数: households and persons by the units right below the subtree's root.
     people = Table("people", _("人数 (按单位)"), [_("户数"), _("人数")])
-    root_path = params.org.path if params.org else ""
-    per_unit_h: Counter = Counter()
-    per_unit_p: Counter = Counter()
-    for path, n in households.order_by().values_list("org__path").annotate(n=Count("id")):
-        per_unit_h[child_of(root_path, path)] += n
-    for path, n in members.order_by().values_list("household__org__path").annotate(n=Count("id")):
-        per_unit_p[child_of(root_path, path)] += n
     names = Org.objects.in_bulk([k for k in per_unit_h if k is not None])
     for pk in sorted(names, key=lambda k: names[k].path):
         people.add(
@@ -113,8 +149,8 @@ def build(*, user: User, params: Params) -> Report:
     _breakdown(
         causes,
         list(Cause.choices),
-        _by(households, "main_cause"),
-        _by(members, "household__main_cause"),
+        cause_h,
+        cause_p,
         both,
         {**hh_link, "param": "cause"},
     )
@@ -124,21 +160,13 @@ def build(*, user: User, params: Params) -> Report:
     _breakdown(
         degree,
         list(Difficulty.choices),
-        _by(households, "difficulty"),
-        _by(members, "household__difficulty"),
+        degree_h,
+        degree_p,
         both,
         {**hh_link, "param": "difficulty"},
     )
     report.tables.append(degree)
 
-    children = members.filter(relation__in=CHILD_RELATIONS)
-    n_children = children.count()
-    cutoff = _years_before(params.as_of, WORKING_AGE)
-    grown = children.exclude(person__schooling__in=IN_SCHOOL).filter(
-        Q(person__birth_date__lte=cutoff) | Q(person__birth_date__isnull=True)
-    )
-    n_grown = grown.count()
-    by_work = _by(grown, "person__employment")
     idle = sum(by_work.get(v, 0) for v in IDLE)
     work = Table(
         "children_work",
@@ -154,17 +182,16 @@ def build(*, user: User, params: Params) -> Report:
     _breakdown(
         school,
         list(Schooling.choices),
-        _by(children, "person__schooling"),
+        by_school,
         None,
         [n_children],
         {"name": "registry:person_list", "param": "schooling", "extra": org},
     )
-    in_school = children.filter(person__schooling__in=IN_SCHOOL).count()
     school.add(_("其中在校"), [in_school], kind=MEMO)
     report.tables.append(school)
 
     family = Table("members", _("家庭成员 (与户主关系)"), [_("人数")])
-    _breakdown(family, list(Relation.choices), _by(members, "relation"), None, [n_persons])
+    _breakdown(family, list(Relation.choices), by_relation, None, [n_persons])
     report.tables.append(family)
 
     # 帮扶工作: households paired on the day, and what was done for them within the range.
@@ -181,7 +208,9 @@ def build(*, user: User, params: Params) -> Report:
     work_done.add(_("已结对"), [paired], link=url("pairings:pairing_list", **org))
     work_done.close([n_households], other_label=_("未结对"))
     activities = filter_period(
-        activity_list(user=user).filter(links__household__in=ids).distinct(),
+        activity_list(user=user).filter(
+            pk__in=ActivityLink.objects.filter(household__in=ids).values("activity_id")
+        ),
         params.start,
         params.end,
     )
