@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from bangfu.activities.models import Activity
 from bangfu.activities.selectors import activity_list, figures, filter_period
 from bangfu.core.tree import prefix_q
-from bangfu.ledger.models import LedgerEntry
+from bangfu.ledger.models import Direction, LedgerEntry, Status
 from bangfu.ledger.selectors import entry_list, totals, wan
 from bangfu.orgs.models import Org
 from bangfu.reports.base import Params, Report, Table, child_of, url
@@ -66,15 +66,47 @@ def _entries(user: User, params: Params, start: datetime.date, end: datetime.dat
     return LedgerEntry.objects.filter(pk__in=filter_period(qs, start, end).values("pk"))
 
 
-def _counts(qs: QuerySet, field: str) -> dict[Any, tuple[int, int, int]]:
+def _counts(qs: QuerySet) -> dict[tuple[Any, str, datetime.date], tuple[int, int, int]]:
+    """次数, 户次 and 人次 by (program, unit path, month), in one grouped query."""
     rows = (
         Activity.objects.filter(pk__in=qs.values("pk"))
         .annotate(month=TruncMonth("date"))
         .order_by()
-        .values_list(field)
+        .values_list("program", "org__path", "month")
         .annotate(n=Count("id"), hv=Sum("household_visits"), pt=Sum("person_times"))
     )
-    return {key: (n, hv or 0, pt or 0) for key, n, hv, pt in rows}
+    return {(p, path, m): (n, hv or 0, pt or 0) for p, path, m, n, hv, pt in rows}
+
+
+def _by(
+    counts: dict[tuple[Any, str, datetime.date], tuple[int, int, int]], index: int
+) -> dict[Any, tuple[int, int, int]]:
+    """The grouped counts added up by one of (program, unit path, month)."""
+    out: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for key, values in counts.items():
+        for i in range(3):
+            out[key[index]][i] += values[i]
+    return {k: (v[0], v[1], v[2]) for k, v in out.items()}
+
+
+def _given_by_type(given: QuerySet) -> dict[str, tuple[Decimal, Decimal]]:
+    """元 and 册 given by activity type: the posted outgoing entries (a reversal, posted too,
+    takes its original out), as ``ledger.selectors.totals`` adds them up, in one query."""
+    rows = (
+        given.filter(status=Status.POSTED)
+        .exclude(direction=Direction.IN)
+        .order_by()
+        .values_list("activity__type", "goods_unit")
+        .annotate(amount=Sum("amount"), quantity=Sum("quantity"))
+    )
+    out: dict[str, tuple[Decimal, Decimal]] = {}
+    for code, unit, amount, quantity in rows:
+        money, books = out.get(code, (Decimal(0), Decimal(0)))
+        money += amount or Decimal(0)
+        if unit == BOOK_UNIT and quantity is not None:
+            books += quantity
+        out[code] = (money, books)
+    return out
 
 
 def build(*, user: User, params: Params) -> Report:
@@ -105,11 +137,12 @@ def build(*, user: User, params: Params) -> Report:
         note=_("上年同期: %(a)s至%(b)s; 金额和图书为活动登记的已入账台帐。")
         % {"a": before_start.isoformat(), "b": before_end.isoformat()},
     )
+    money_by_type = _given_by_type(given)
     types = [t.type for t in f.by_type]
     types += [t.type for t in f_before.by_type if t.type not in types]
     for code in types:
         now, before = f.of_type(code), f_before.of_type(code)
-        money = totals(given.filter(activity__type=code)).total
+        money, books = money_by_type.get(code, (Decimal(0), Decimal(0)))
         n_now = now.activities if now else 0
         n_before = before.activities if before else 0
         by_type.add(
@@ -118,21 +151,22 @@ def build(*, user: User, params: Params) -> Report:
                 n_now,
                 now.household_visits if now else 0,
                 now.person_times if now else 0,
-                money.amount,
-                money.goods.get(BOOK_UNIT, Decimal(0)),
+                money,
+                books,
                 n_before,
                 change(n_now, n_before),
             ],
             link=url("activities:activity_list", type=code, **span, **org),
         )
-    money_all = totals(given).total
+    money_all = sum((m for m, _b in money_by_type.values()), Decimal(0))
+    books_all = sum((b for _m, b in money_by_type.values()), Decimal(0))
     by_type.close(
         [
             f.activities,
             f.household_visits,
             f.person_times,
-            money_all.amount,
-            money_all.goods.get(BOOK_UNIT, Decimal(0)),
+            money_all,
+            books_all,
             f_before.activities,
             change(f.activities, f_before.activities),
         ],
@@ -193,7 +227,8 @@ def build(*, user: User, params: Params) -> Report:
 
     # By program.
     by_program = Table("program", _("按帮扶项目"), columns)
-    counts = _counts(acts, "program")
+    grouped = _counts(acts)
+    counts = _by(grouped, 0)
     from bangfu.programs.models import Program
 
     for program in Program.objects.filter(pk__in=list(counts)).order_by("code"):
@@ -210,7 +245,7 @@ def build(*, user: User, params: Params) -> Report:
     by_unit = Table("unit", _("按单位 (开展活动的单位)"), columns)
     root_path = params.org.path if params.org else ""
     per_unit: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for path, n in _counts(acts, "org__path").items():
+    for path, n in _by(grouped, 1).items():
         key = child_of(root_path, path or "")
         for i in range(3):
             per_unit[key][i] += n[i]
@@ -229,7 +264,7 @@ def build(*, user: User, params: Params) -> Report:
 
     # By month.
     by_month = Table("month", _("按月份"), columns)
-    for month, n in sorted(_counts(acts, "month").items()):
+    for month, n in sorted(_by(grouped, 2).items()):
         last = _month_end(month)
         by_month.add(
             f"{month.year}年{month.month}月",
