@@ -339,6 +339,54 @@ def summary(
     return out
 
 
+PAIRING_GROUPS = ("org_id", "helper_id", "helper_org_id")
+
+
+def summary_by_pairing_group(
+    program: Program,
+    as_of: datetime.date,
+    *,
+    pairing_ids: Sequence[int] | None = None,
+    ending: tuple[datetime.date, datetime.date] | None = None,
+) -> dict[str, Counter[tuple[Any, ...]]]:
+    """As :func:`summary`, counted in the database, but for each rule by the pairing's unit,
+    helper and helping unit: ``{rule: Counter({(org_id, helper_id, helper_org_id, status): n})}``;
+    with ``ending`` = (first, last), only the obligations whose window ends within it."""
+    out: dict[str, Counter[tuple[Any, ...]]] = {}
+    columns = ", ".join(f"p.{c}" for c in PAIRING_GROUPS)
+    for rule in program.rules:
+        code, kind = str(rule.get("code")), str(rule.get("kind"))
+        where, where_params = "", list[Any]()
+        if kind in WINDOW_KINDS:
+            windows = program_windows(program, rule, as_of)
+            if ending is not None:
+                kept = [i for i, w in enumerate(windows) if ending[0] <= w.end <= ending[1]]
+                if not kept:
+                    windows = []
+                else:
+                    where, where_params = f"WHERE t.idx IN ({_in(kept)})", kept
+            if not windows:
+                out[code] = Counter()
+                continue
+            sql, params = _window_rule_sql(program, rule, windows, as_of, pairing_ids)
+        elif kind == "event":
+            sql, params = _event_rule_sql(program, rule, as_of, pairing_ids)
+            if ending is not None:
+                where = f"WHERE t.we >= {_date_param()} AND t.we <= {_date_param()}"
+                where_params = [ending[0], ending[1]]
+        else:
+            continue
+        grouped = f"""
+            SELECT {columns}, t.status, COUNT(*) FROM ({sql}) t
+            JOIN pairings_pairing p ON p.id = t.id {where}
+            GROUP BY {columns}, t.status
+        """  # noqa: S608 (placeholders and fixed fragments only)
+        with connection.cursor() as cursor:
+            cursor.execute(grouped, [*params, *where_params])
+            out[code] = Counter({tuple(row[:-1]): int(row[-1]) for row in cursor.fetchall()})
+    return out
+
+
 # -- coverage -------------------------------------------------------------------------------
 
 

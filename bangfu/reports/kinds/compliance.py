@@ -9,15 +9,30 @@ obligation belongs to exactly one unit line and one helper line."""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from bangfu.compliance.selectors import BoardFilter, Rate, board, board_programs, board_root
+from bangfu.compliance.engine import WINDOW_KINDS, summary_by_pairing_group
+from bangfu.compliance.selectors import (
+    CHUNK,
+    BoardFilter,
+    Rate,
+    board_programs,
+    board_root,
+    coverage_for,
+    helper_key,
+    rule_names,
+    scoped_pairings,
+)
 from bangfu.core.tree import prefix_q
+from bangfu.orgs.models import Org
 from bangfu.pairings.models import Pairing
-from bangfu.reports.base import MEMO, Params, Report, Table, url
+from bangfu.registry.models import Helper
+from bangfu.reports.base import MEMO, Params, Report, Table, child_of, url
 
 if TYPE_CHECKING:
     from bangfu.accounts.models import User
@@ -25,6 +40,98 @@ if TYPE_CHECKING:
 KIND = "compliance"
 TITLE = "合规与覆盖"
 SHOWN = 3  # units and helpers named to commend and to follow up
+
+
+@dataclass
+class _Board:
+    """The figures of ``compliance.selectors.board`` that the report shows."""
+
+    rules: list[Rate]
+    units: list[Rate]
+    helpers: list[Rate]
+    total: Rate
+    coverage: list[Rate]
+    pairings: int
+
+
+def _board(*, user: User, f: BoardFilter) -> _Board:
+    """The board's rates by rule, unit and helper, counted in the database by the pairing's
+    unit, helper and helping unit (``engine.summary_by_pairing_group``) instead of obligation by
+    obligation: the same pairings (those the reader reads in the subtree), the same windows
+    (ending within the range, as of the day)."""
+    names = rule_names(f.program)
+    pairings = scoped_pairings(user=user, f=f).order_by()
+    ids = sorted(pairings.values_list("id", flat=True))
+    rules = {
+        str(r.get("code")): Rate(str(r.get("code")), names[str(r.get("code"))])
+        for r in f.program.rules
+        if r.get("kind") in (*WINDOW_KINDS, "event")
+    }
+    units: dict[int | None, Rate] = {}
+    helpers: dict[str, Rate] = {}
+    total = Rate("", "")
+    counts: list[dict[str, Counter]] = []
+    if ids:
+        whole = len(ids) == Pairing.objects.filter(program=f.program).count()
+        chunks: list[list[int] | None] = [None]
+        if not whole:
+            chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+        for chunk in chunks:
+            counts.append(
+                summary_by_pairing_group(
+                    f.program, f.as_of, pairing_ids=chunk, ending=(f.first, f.last)
+                )
+            )
+    # Only the reader's pairings in the subtree count (the whole program's are evaluated).
+    keys = set(pairings.values_list("org_id", "helper_id", "helper_org_id").distinct())
+    orgs = {o.pk: o for o in Org.objects.filter(prefix_q("path", f.root.path))}
+    helper_names = dict(
+        Helper.objects.filter(pk__in={h for _o, h, _ho in keys if h is not None}).values_list(
+            "pk", "person__name"
+        )
+    )
+    helper_orgs = dict(
+        Org.objects.filter(pk__in={ho for _o, _h, ho in keys if ho is not None}).values_list(
+            "pk", "name"
+        )
+    )
+    for by_rule in counts:
+        for code, counter in by_rule.items():
+            for (org_id, helper_id, helper_org_id, status), n in counter.items():
+                if (org_id, helper_id, helper_org_id) not in keys or status not in STATUSES:
+                    continue
+                if code in rules:
+                    _add(rules[code], status, n)
+                _add(total, status, n)
+                child = child_of(f.root.path, orgs[org_id].path) if org_id in orgs else None
+                _add(units.setdefault(child, Rate(str(child or ""), "")), status, n)
+                hkey = helper_key(helper_id, helper_org_id)
+                hname = helper_names.get(helper_id) or helper_orgs.get(helper_org_id) or ""
+                _add(helpers.setdefault(hkey, Rate(hkey, hname)), status, n)
+    named = Org.objects.in_bulk([pk for pk in units if pk is not None])
+    for pk, rate in units.items():
+        if pk is None:
+            rate.name = f.root.name
+            rate.key = str(f.root.pk)
+            rate.extra["own"] = True
+        else:
+            rate.name = named[pk].name if pk in named else str(pk)
+    coverage, _missed = coverage_for(f)
+    return _Board(
+        rules=list(rules.values()),
+        units=list(units.values()),
+        helpers=list(helpers.values()),
+        total=total,
+        coverage=coverage,
+        pairings=len(ids),
+    )
+
+
+STATUSES = ("met", "missed", "due")
+
+
+def _add(rate: Rate, status: str, n: int) -> None:
+    setattr(rate, status, getattr(rate, status) + n)
 
 
 def _merge(target: dict[str, Rate], rate: Rate, key: str, name: str, link: str) -> None:
@@ -80,7 +187,7 @@ def build(*, user: User, params: Params) -> Report:
         f = BoardFilter(
             program=program, root=root, as_of=params.as_of, first=params.start, last=params.end
         )
-        b = board(user=user, f=f)
+        b = _board(user=user, f=f)
         if not b.pairings:
             continue
         link = url("compliance:board", **f.query())
