@@ -138,17 +138,32 @@ def _window_rule_sql(
     pairing_ids: Sequence[int] | None,
 ) -> tuple[str, list[Any]]:
     """pairing, window index, done, status for every window a pairing owes under the rule."""
-    types = rule_types(program, rule) or ["\x00none"]
+    required = required_of(rule)
+    return _windows_sql(
+        program, rule_types(program, rule), [(w, required) for w in windows], as_of, pairing_ids
+    )
+
+
+def _windows_sql(
+    program: Program,
+    types: Sequence[str],
+    items: Sequence[tuple[RuleWindow, int]],
+    as_of: datetime.date,
+    pairing_ids: Sequence[int] | None,
+) -> tuple[str, list[Any]]:
+    """pairing, item index, done, status for every window (of any rule counting the same
+    activity types: one pass over the links serves them all) a pairing owes; each item is a
+    window and the activities it requires."""
+    types = list(types) or ["\x00none"]
     d = _date_param()
-    rows = ", ".join(f"({i}, {d}, {d})" for i in range(len(windows)))
+    rows = ", ".join(f"({i}, {d}, {d}, {int(req)})" for i, (_w, req) in enumerate(items))
     params: list[Any] = []
-    for w in windows:
+    for w, _req in items:
         params += [w.start, w.end]
     end = _q("end")
     extra, extra_params = _pairing_filter(pairing_ids)
-    required = required_of(rule)
     sql = f"""
-        WITH w(idx, ws, we) AS (VALUES {rows}),
+        WITH w(idx, ws, we, req) AS (VALUES {rows}),
         c AS (
             SELECT l.pairing_id AS pairing_id, w.idx AS idx, COUNT(*) AS n
             FROM activities_activitylink l JOIN w ON l.date >= w.ws AND l.date <= w.we
@@ -156,7 +171,7 @@ def _window_rule_sql(
             GROUP BY l.pairing_id, w.idx
         )
         SELECT p.id, w.idx, COALESCE(c.n, 0) AS done,
-            {_status_sql("COALESCE(c.n, 0)", str(required), "w.we")} AS status
+            {_status_sql("COALESCE(c.n, 0)", "w.req", "w.we")} AS status
         FROM pairings_pairing p
         JOIN w ON p.start <= w.ws AND (p.{end} IS NULL OR p.{end} >= w.we)
         LEFT JOIN c ON c.pairing_id = p.id AND c.idx = w.idx
@@ -164,6 +179,32 @@ def _window_rule_sql(
     """  # noqa: S608 (placeholders and fixed fragments only)
     params += [program.pk, *types, as_of, as_of, program.pk, *extra_params]
     return sql, params
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One window of one rule in a group of rules counting the same activity types."""
+
+    rule: str
+    kind: str
+    window: RuleWindow
+    required: int
+
+
+def _window_groups(
+    program: Program, as_of: datetime.date, wanted: set[str] | None
+) -> list[tuple[list[str], list[_Item]]]:
+    """The program's periodic and calendar rules grouped by the activity types they count,
+    with all their windows: one SQL statement per group instead of one per rule."""
+    groups: dict[tuple[str, ...], list[_Item]] = {}
+    for rule in program.rules:
+        code, kind = str(rule.get("code")), str(rule.get("kind"))
+        if kind not in WINDOW_KINDS or (wanted is not None and code not in wanted):
+            continue
+        required = required_of(rule)
+        items = groups.setdefault(tuple(rule_types(program, rule)), [])
+        items += [_Item(code, kind, w, required) for w in program_windows(program, rule, as_of)]
+    return [(list(types), items) for types, items in groups.items() if items]
 
 
 def _event_rule_sql(
@@ -256,33 +297,32 @@ def evaluate_iter(
     rule by rule, streamed from the database (on PostgreSQL through a server-side cursor, so
     that a million pairings' obligations are never all held in memory at once)."""
     wanted = set(rules) if rules is not None else None
+    for types, items in _window_groups(program, as_of, wanted):
+        sql, params = _windows_sql(
+            program, types, [(i.window, i.required) for i in items], as_of, pairing_ids
+        )
+        with _streaming_cursor() as cursor:
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(5000):
+                for pairing_id, idx, done, status in batch:
+                    item = items[idx]
+                    w = item.window
+                    yield Obligation(
+                        pairing_id,
+                        item.rule,
+                        item.kind,
+                        w.start,
+                        w.end,
+                        item.required,
+                        int(done),
+                        status,
+                        w.label,
+                    )
     for rule in program.rules:
         code, kind = str(rule.get("code")), str(rule.get("kind"))
         if wanted is not None and code not in wanted:
             continue
-        required = required_of(rule)
-        if kind in WINDOW_KINDS:
-            windows = program_windows(program, rule, as_of)
-            if not windows:
-                continue
-            sql, params = _window_rule_sql(program, rule, windows, as_of, pairing_ids)
-            with _streaming_cursor() as cursor:
-                cursor.execute(sql, params)
-                while batch := cursor.fetchmany(5000):
-                    for pairing_id, idx, done, status in batch:
-                        w = windows[idx]
-                        yield Obligation(
-                            pairing_id,
-                            code,
-                            kind,
-                            w.start,
-                            w.end,
-                            required,
-                            int(done),
-                            status,
-                            w.label,
-                        )
-        elif kind == "event":
+        if kind == "event":
             sql, params = _event_rule_sql(program, rule, as_of, pairing_ids)
             with _streaming_cursor() as cursor:
                 cursor.execute(sql, params)
@@ -320,22 +360,29 @@ def summary(
 ) -> dict[str, Counter[str]]:
     """How many obligations of each rule are met, missed and due, counted in the database
     (nothing per pairing comes back to Python)."""
-    out: dict[str, Counter[str]] = {}
+    out: dict[str, Counter[str]] = {
+        str(r.get("code")): Counter() for r in program.rules if r.get("kind") != "coverage"
+    }
+    for types, items in _window_groups(program, as_of, None):
+        sql, params = _windows_sql(
+            program, types, [(i.window, i.required) for i in items], as_of, pairing_ids
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT t.idx, t.status, COUNT(*) FROM ({sql}) t GROUP BY t.idx, t.status",  # noqa: S608
+                params,
+            )
+            for idx, status, n in cursor.fetchall():
+                out[items[idx].rule][status] += int(n)
     for rule in program.rules:
-        code, kind = str(rule.get("code")), str(rule.get("kind"))
-        if kind in WINDOW_KINDS:
-            windows = program_windows(program, rule, as_of)
-            if not windows:
-                out[code] = Counter()
-                continue
-            sql, params = _window_rule_sql(program, rule, windows, as_of, pairing_ids)
-        elif kind == "event":
-            sql, params = _event_rule_sql(program, rule, as_of, pairing_ids)
-        else:
+        if rule.get("kind") != "event":
             continue
+        sql, params = _event_rule_sql(program, rule, as_of, pairing_ids)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT status, COUNT(*) FROM ({sql}) t GROUP BY status", params)  # noqa: S608
-            out[code] = Counter({status: int(n) for status, n in cursor.fetchall()})
+            out[str(rule.get("code"))] = Counter(
+                {status: int(n) for status, n in cursor.fetchall()}
+            )
     return out
 
 
