@@ -78,7 +78,7 @@ def trend(user: User, root: Org | None, day: datetime.date) -> Chart:
             {
                 "type": "line" if key != "n" else "bar",
                 "name": name,
-                "smooth": True,
+                "smooth": False,
                 "data": [int((rows.get(m) or {}).get(key) or 0) for m in months],
             }
             for name, key, _colour in series
