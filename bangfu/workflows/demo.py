@@ -33,9 +33,15 @@ def seed(ctx: DemoContext) -> None:
     admin = ctx.users["admin"]
     today = timezone.localdate()
     old = today - datetime.timedelta(days=365)
-    assisting = Household.objects.filter(
-        status=Status.ASSISTING, identified_on__lte=old
-    ).select_related("org", "head")
+    # Exits, monitoring and 回头看 are about the villages' registered poor households (精准扶贫),
+    # not the union's workers.
+    assisting = (
+        Household.objects.filter(
+            status=Status.ASSISTING, identified_on__lte=old, org__kind="village"
+        )
+        .select_related("org", "head")
+        .order_by("code")
+    )
 
     def exit_case() -> None:
         household = assisting.first()
@@ -56,7 +62,12 @@ def seed(ctx: DemoContext) -> None:
         services.step_complete(actor=admin, case=case, notes="基层工会初审通过")
 
     def monitoring_case() -> None:
-        household = Household.objects.filter(status=Status.EXITED).select_related("org").first()
+        household = (
+            Household.objects.filter(status=Status.EXITED, org__kind="village")
+            .select_related("org")
+            .order_by("code")
+            .first()
+        )
         if household is None:
             raise ValidationError("none")
         case = services.case_open(
