@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
@@ -10,7 +12,19 @@ from django.utils.translation import gettext_lazy as _
 from bangfu.core.idnumber import normalise_id_number
 from bangfu.core.tree import prefix_q
 from bangfu.orgs.models import Org
-from bangfu.registry.choices import Cause, Difficulty, Health, Labour, Schooling, Sex, Status
+from bangfu.registry.choices import (
+    CHILD_RELATIONS,
+    IN_SCHOOL,
+    Cause,
+    Difficulty,
+    Employment,
+    Health,
+    Labour,
+    Relation,
+    Schooling,
+    Sex,
+    Status,
+)
 from bangfu.registry.models import Tag
 
 SORTS_PERSON = [("name", _("姓名拼音")), ("-created", _("最近登记")), ("birth", _("出生日期"))]
@@ -66,6 +80,21 @@ class PersonFilter(_Base):
     labour = django_filters.ChoiceFilter(
         label=_("劳动能力"), choices=Labour.choices, empty_label=_("全部")
     )
+    employment = django_filters.ChoiceFilter(
+        label=_("务工状况"), choices=Employment.choices, empty_label=_("全部")
+    )
+    relation = django_filters.ChoiceFilter(
+        label=_("与户主关系"),
+        choices=[("child", _("子女 (之子、之女)")), *Relation.choices],
+        method="filter_relation",
+        empty_label=_("全部"),
+    )
+    household_org = django_filters.NumberFilter(
+        label=_("所在户的单位"), method="filter_household_org", widget=forms.HiddenInput
+    )
+    grown_on = django_filters.DateFilter(
+        label=_("不在校且满16岁 (截至)"), method="filter_grown_on", widget=forms.HiddenInput
+    )
     sort = django_filters.ChoiceFilter(
         label=_("排序"), choices=SORTS_PERSON, method="filter_sort", empty_label=None
     )
@@ -75,6 +104,28 @@ class PersonFilter(_Base):
 
     def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return qs.filter(text_q(value, name="name", pinyin="name_pinyin", id_field="id_number"))
+
+    def filter_relation(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        """Members of a household in that relation to its head (子女: sons and daughters)."""
+        relations = list(CHILD_RELATIONS) if value == "child" else [value]
+        return qs.filter(memberships__relation__in=relations).distinct()
+
+    def filter_household_org(self, qs: QuerySet, name: str, value: float) -> QuerySet:
+        """Members of households in a unit's subtree (the 七清 counts households' members)."""
+        org = Org.objects.filter(pk=int(value)).first()
+        if org is None:
+            return qs.none()
+        return qs.filter(prefix_q("memberships__household__org__path", org.path)).distinct()
+
+    def filter_grown_on(self, qs: QuerySet, name: str, value: datetime.date) -> QuerySet:
+        """Not in school and 16 or older on the day, or of unknown birth date (子女待业)."""
+        try:
+            cutoff = value.replace(year=value.year - 16)
+        except ValueError:  # 29 February
+            cutoff = value.replace(year=value.year - 16, day=28)
+        return qs.exclude(schooling__in=list(IN_SCHOOL)).filter(
+            Q(birth_date__lte=cutoff) | Q(birth_date__isnull=True)
+        )
 
     def filter_sort(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         order = {

@@ -174,7 +174,19 @@ def build(*, user: User, params: Params) -> Report:
         [_("人数")],
         note=_("失业、未务工为待业; 出生日期不详的不在校子女也计在内。"),
     )
-    _breakdown(work, list(Employment.choices), by_work, None, [n_grown])
+    people = {"household_org": params.org.pk} if params.org else {}
+    _breakdown(
+        work,
+        list(Employment.choices),
+        by_work,
+        None,
+        [n_grown],
+        {
+            "name": "registry:person_list",
+            "param": "employment",
+            "extra": {**people, "relation": "child", "grown_on": params.as_of.isoformat()},
+        },
+    )
     work.add(_("其中待业"), [idle], kind=MEMO)
     report.tables.append(work)
 
@@ -185,13 +197,24 @@ def build(*, user: User, params: Params) -> Report:
         by_school,
         None,
         [n_children],
-        {"name": "registry:person_list", "param": "schooling", "extra": org},
+        {
+            "name": "registry:person_list",
+            "param": "schooling",
+            "extra": {**people, "relation": "child"},
+        },
     )
     school.add(_("其中在校"), [in_school], kind=MEMO)
     report.tables.append(school)
 
     family = Table("members", _("家庭成员 (与户主关系)"), [_("人数")])
-    _breakdown(family, list(Relation.choices), by_relation, None, [n_persons])
+    _breakdown(
+        family,
+        list(Relation.choices),
+        by_relation,
+        None,
+        [n_persons],
+        {"name": "registry:person_list", "param": "relation", "extra": people},
+    )
     report.tables.append(family)
 
     # 帮扶工作: households paired on the day, and what was done for them within the range.

@@ -118,3 +118,22 @@ def test_every_kind_builds_for_the_admin_and_reconciles(data, kind):
     assert report.sentence and report.tables
     assert_reconciled(report)
     assert all(t.total is None or t.total.kind == TOTAL for t in report.tables)
+
+
+def test_qiqing_person_lines_link_to_exactly_the_people_counted(data, client):
+    """子女入学, 子女待业 and 家庭成员 lines open the person list filtered to the same people."""
+    import re
+
+    county = run(data, "qiqing", data.a)
+    client.force_login(data.inspector)
+    checked = 0
+    for table in ("children_school", "children_work", "members"):
+        for x in county.table(table).lines:
+            if not x.link or x.kind != "part":
+                continue
+            html = client.get(x.link).content.decode()
+            total = re.search(r"共 (\d+) 条", html)
+            assert total is not None, x.link
+            assert int(total.group(1)) == x.values[0], (table, x.label, x.link)
+            checked += 1
+    assert checked >= 4
