@@ -107,7 +107,7 @@ class PersonFilter(_Base):
 
     def filter_relation(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         """Members of a household in that relation to its head (子女: sons and daughters)."""
-        relations = list(CHILD_RELATIONS) if value == "child" else [value]
+        relations = [str(r) for r in CHILD_RELATIONS] if value == "child" else [value]
         return qs.filter(memberships__relation__in=relations).distinct()
 
     def filter_household_org(self, qs: QuerySet, name: str, value: float) -> QuerySet:

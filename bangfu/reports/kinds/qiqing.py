@@ -174,7 +174,7 @@ def build(*, user: User, params: Params) -> Report:
         [_("人数")],
         note=_("失业、未务工为待业; 出生日期不详的不在校子女也计在内。"),
     )
-    people = {"household_org": params.org.pk} if params.org else {}
+    in_households = {"household_org": params.org.pk} if params.org else {}
     _breakdown(
         work,
         list(Employment.choices),
@@ -184,7 +184,11 @@ def build(*, user: User, params: Params) -> Report:
         {
             "name": "registry:person_list",
             "param": "employment",
-            "extra": {**people, "relation": "child", "grown_on": params.as_of.isoformat()},
+            "extra": {
+                **in_households,
+                "relation": "child",
+                "grown_on": params.as_of.isoformat(),
+            },
         },
     )
     work.add(_("其中待业"), [idle], kind=MEMO)
@@ -200,7 +204,7 @@ def build(*, user: User, params: Params) -> Report:
         {
             "name": "registry:person_list",
             "param": "schooling",
-            "extra": {**people, "relation": "child"},
+            "extra": {**in_households, "relation": "child"},
         },
     )
     school.add(_("其中在校"), [in_school], kind=MEMO)
@@ -213,7 +217,7 @@ def build(*, user: User, params: Params) -> Report:
         by_relation,
         None,
         [n_persons],
-        {"name": "registry:person_list", "param": "relation", "extra": people},
+        {"name": "registry:person_list", "param": "relation", "extra": in_households},
     )
     report.tables.append(family)
 
