@@ -18,6 +18,7 @@ a 春节慰问 with a posted ledger entry (元) with probability 0.33, plus ten 
 pairing in five; yearly indicators (2023, 2024) for every village. At a million households:
 2.05 million persons (with the helpers), 2 million members, 1.96 million status steps, 200,000
 pairings, about 1.96 million activities and as many links, about 104,000 ledger entries.
+Each household's ``status`` and ``status_since`` are its last step's, as the services keep them.
 
 Then, in a fresh process per database (``BANGFU_DEBUG=false`` as in production), for the
 county and for one township (a tenth of the households), the range 2024-01-01 to 2024-12-31 as
@@ -226,17 +227,6 @@ def generate(n: int) -> dict:
             q.pct("i", 5), ["illness", "disability", "schooling", "no_capital", "no_labour", ""]
         )
         degree = q.pick(q.pct("i", 6), ["general", "relative", "deep", "", "general"])
-        cursor.execute(
-            "INSERT INTO registry_household (id, code, main_cause, other_causes, difficulty, "
-            "status, address, created_at, updated_at, org_id, head_id) "
-            f"SELECT i, 'H' || i, {cause}, '', {degree}, '', '', '{STAMP}', '{STAMP}', "
-            f"{village}, i FROM bench_n WHERE i <= {n}"
-        )
-        cursor.execute(
-            "INSERT INTO registry_member (id, relation, household_id, person_id) "
-            f"SELECT i, CASE WHEN i <= {n} THEN 'head' WHEN i % 2 = 0 THEN 'son' "
-            f"ELSE 'daughter' END, (i - 1) % {n} + 1, i FROM bench_n WHERE i <= {2 * n}"
-        )
         # Status steps: 新识别 in 2023 for 99%, then one 2024 step for 98% of those.
         first_step = q.day(datetime.date(2023, 3, 1), q.pct("i", 7) + " * 2")
         second = (
@@ -245,6 +235,26 @@ def generate(n: int) -> dict:
         )
         second_day = q.day(START, q.pct("i", 9) + " * 3")
         has_status = f"{q.pct('i', 10)} >= 1"
+        # Each household's status and status_since are its last step's, as the services keep.
+        last = f"{q.pct('i', 11)} >= 2"
+        status = (
+            f"CASE WHEN NOT {has_status} THEN '' WHEN {last} THEN {second} ELSE 'identified' END"
+        )
+        since = (
+            f"CASE WHEN NOT {has_status} THEN NULL WHEN {last} THEN {second_day} "
+            f"ELSE {first_step} END"
+        )
+        cursor.execute(
+            "INSERT INTO registry_household (id, code, main_cause, other_causes, difficulty, "
+            "status, status_since, address, created_at, updated_at, org_id, head_id) "
+            f"SELECT i, 'H' || i, {cause}, '', {degree}, {status}, {since}, '', '{STAMP}', "
+            f"'{STAMP}', {village}, i FROM bench_n WHERE i <= {n}"
+        )
+        cursor.execute(
+            "INSERT INTO registry_member (id, relation, household_id, person_id) "
+            f"SELECT i, CASE WHEN i <= {n} THEN 'head' WHEN i % 2 = 0 THEN 'son' "
+            f"ELSE 'daughter' END, (i - 1) % {n} + 1, i FROM bench_n WHERE i <= {2 * n}"
+        )
         cursor.execute(
             "INSERT INTO registry_statuschange (id, status, date, reason, decided_by, "
             "recorded_at, household_id) "
@@ -255,7 +265,7 @@ def generate(n: int) -> dict:
             "INSERT INTO registry_statuschange (id, status, date, reason, decided_by, "
             "recorded_at, household_id) "
             f"SELECT {n} + i, {second}, {second_day}, '', '', '{STAMP}', i "
-            f"FROM bench_n WHERE i <= {n} AND {has_status} AND {q.pct('i', 11)} >= 2"
+            f"FROM bench_n WHERE i <= {n} AND {has_status} AND {last}"
         )
         cursor.execute(
             "INSERT INTO registry_helper (id, capacity, is_active, org_id, person_id) "

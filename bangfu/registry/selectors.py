@@ -205,8 +205,11 @@ def status_figures(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ) -> StatusFigures:
-    """Set-based: one pass over the status steps (the latest step per household as of the date,
-    by a window function) joined to the member counts grouped once; one more for the entries."""
+    """Set-based. As of a day on or after every selected household's last status step (today,
+    as a rule), the households' own ``status`` (kept current with each step, check S001) grouped
+    once; for an earlier day, one pass over the status steps (the latest step per household as
+    of the date, by a window function). Either joined to the member counts grouped once; one
+    more pass over the steps for the entries."""
     if org is not None:
         households = households.filter(prefix_q("org__path", org.path))
     figures = StatusFigures(as_of=as_of, org=org, date_from=date_from, date_to=date_to)
@@ -222,17 +225,12 @@ def status_figures(
     # Table names, the households' compiled subquery and placeholders only.
     sizes = f"""sizes AS (SELECT household_id, COUNT(*) AS n FROM {members}
         WHERE household_id IN ({ids_sql}) GROUP BY household_id)"""  # noqa: S608
-    latest = f"""WITH {sizes}, latest AS (
-        SELECT household_id, status, ROW_NUMBER() OVER (
-            PARTITION BY household_id ORDER BY date DESC, id DESC) AS rn
-        FROM {steps} WHERE date <= %s AND household_id IN ({ids_sql}))
-    SELECT l.status, COUNT(*), COALESCE(SUM(s.n), 0) FROM latest l
-    LEFT JOIN sizes s ON s.household_id = l.household_id WHERE l.rn = 1
-    GROUP BY l.status"""  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(latest, [*ids_params, as_of, *ids_params])
-        for status, n, persons in cursor.fetchall():
-            figures.by_status[status] = Figure(n, int(persons or 0))
+        current = _current_by_status(cursor, sizes, ids_sql, ids_params, as_of)
+        if current is None:
+            current = _by_status_from_history(cursor, sizes, ids_sql, ids_params, as_of)
+        for status, figure in current.items():
+            figures.by_status[status] = figure
 
         if date_from or date_to:
             window = "date <= %s"
@@ -251,3 +249,37 @@ def status_figures(
             for status, n, persons in cursor.fetchall():
                 figures.entries[status] = Figure(n, int(persons or 0))
     return figures
+
+
+def _current_by_status(
+    cursor: Any, sizes: str, ids_sql: str, ids_params: Any, as_of: datetime.date
+) -> dict[str, Figure] | None:
+    """Households and persons by the households' own ``status``, or None (use the history) when
+    some household with a status has no ``status_since`` or one later than ``as_of``."""
+    table = Household._meta.db_table
+    query = f"""WITH {sizes}
+    SELECT h.status, COUNT(*), COALESCE(SUM(s.n), 0), MAX(h.status_since), COUNT(h.status_since)
+    FROM {table} h LEFT JOIN sizes s ON s.household_id = h.id
+    WHERE h.id IN ({ids_sql}) AND h.status <> '' GROUP BY h.status"""  # noqa: S608
+    cursor.execute(query, [*ids_params, *ids_params])
+    rows = cursor.fetchall()
+    day = as_of.isoformat()  # SQLite gives the dates as text
+    if any(dated != n or str(latest)[:10] > day for _s, n, _p, latest, dated in rows if n):
+        return None
+    return {status: Figure(n, int(persons or 0)) for status, n, persons, _l, _d in rows}
+
+
+def _by_status_from_history(
+    cursor: Any, sizes: str, ids_sql: str, ids_params: Any, as_of: datetime.date
+) -> dict[str, Figure]:
+    """Households and persons by their latest status step on or before ``as_of``."""
+    steps = StatusChange._meta.db_table
+    query = f"""WITH {sizes}, latest AS (
+        SELECT household_id, status, ROW_NUMBER() OVER (
+            PARTITION BY household_id ORDER BY date DESC, id DESC) AS rn
+        FROM {steps} WHERE date <= %s AND household_id IN ({ids_sql}))
+    SELECT l.status, COUNT(*), COALESCE(SUM(s.n), 0) FROM latest l
+    LEFT JOIN sizes s ON s.household_id = l.household_id WHERE l.rn = 1
+    GROUP BY l.status"""  # noqa: S608
+    cursor.execute(query, [*ids_params, as_of, *ids_params])
+    return {status: Figure(n, int(persons or 0)) for status, n, persons in cursor.fetchall()}
