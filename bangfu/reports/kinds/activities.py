@@ -4,8 +4,8 @@ type for the range (a term: "听课 9、教案指导 2、作业检查 4").
 
 An activity belongs to the subtree of the unit that did it (``Activity.org``), so the figures of
 a county are exactly the sum of its units' (an activity a township did for a household of
-another township counts once, for the township that did it). Counts come from
-``activities.selectors.figures``, money and goods from the posted ledger entries
+another township counts once, for the township that did it). Counts come from one grouped
+query over the activities (not their links), money and goods from the posted ledger entries
 (``ledger.selectors.totals``). Amounts are in 元 in the tables, so that the parts add up to the
 total to the fen; the sentence gives 万元."""
 
@@ -21,7 +21,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from bangfu.activities.models import Activity
-from bangfu.activities.selectors import activity_list, figures, filter_period
+from bangfu.activities.selectors import activity_list, filter_period
 from bangfu.core.tree import prefix_q
 from bangfu.ledger.models import Direction, LedgerEntry, Status
 from bangfu.ledger.selectors import entry_list, totals, wan
@@ -66,22 +66,32 @@ def _entries(user: User, params: Params, start: datetime.date, end: datetime.dat
     return LedgerEntry.objects.filter(pk__in=filter_period(qs, start, end).values("pk"))
 
 
-def _counts(qs: QuerySet) -> dict[tuple[Any, str, datetime.date], tuple[int, int, int]]:
-    """次数, 户次 and 人次 by (program, unit path, month), in one grouped query."""
+Counts = dict[tuple[Any, str, datetime.date, str], tuple[int, int, int]]
+
+
+def _counts(qs: QuerySet) -> Counts:
+    """次数, 户次 and 人次 by (program, unit path, month, activity type), in one grouped query
+    over the activities (the links are not read)."""
     rows = (
         Activity.objects.filter(pk__in=qs.values("pk"))
         .annotate(month=TruncMonth("date"))
         .order_by()
-        .values_list("program", "org__path", "month")
+        .values_list("program", "org__path", "month", "type")
         .annotate(n=Count("id"), hv=Sum("household_visits"), pt=Sum("person_times"))
     )
-    return {(p, path, m): (n, hv or 0, pt or 0) for p, path, m, n, hv, pt in rows}
+    return {(p, path, m, t): (n, hv or 0, pt or 0) for p, path, m, t, n, hv, pt in rows}
 
 
-def _by(
-    counts: dict[tuple[Any, str, datetime.date], tuple[int, int, int]], index: int
-) -> dict[Any, tuple[int, int, int]]:
-    """The grouped counts added up by one of (program, unit path, month)."""
+def _total(counts: Counts) -> tuple[int, int, int]:
+    return (
+        sum(v[0] for v in counts.values()),
+        sum(v[1] for v in counts.values()),
+        sum(v[2] for v in counts.values()),
+    )
+
+
+def _by(counts: Counts, index: int) -> dict[Any, tuple[int, int, int]]:
+    """The grouped counts added up by one of (program, unit path, month, activity type)."""
     out: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
     for key, values in counts.items():
         for i in range(3):
@@ -117,7 +127,9 @@ def build(*, user: User, params: Params) -> Report:
     org = params.org_query()
     span = {"start": start.isoformat(), "end": end.isoformat()}
     report = Report(KIND, _(TITLE), params)
-    f, f_before = figures(acts), figures(acts_before)
+    grouped, grouped_before = _counts(acts), _counts(acts_before)
+    type_now, type_before = _by(grouped, 3), _by(grouped_before, 3)
+    total_now, total_before = _total(grouped), _total(grouped_before)
     given = LedgerEntry.objects.filter(activity__in=acts.values("pk"))
 
     # By type, with the year before.
@@ -138,19 +150,21 @@ def build(*, user: User, params: Params) -> Report:
         % {"a": before_start.isoformat(), "b": before_end.isoformat()},
     )
     money_by_type = _given_by_type(given)
-    types = [t.type for t in f.by_type]
-    types += [t.type for t in f_before.by_type if t.type not in types]
+    # Most activities first, then by type.
+    types = sorted(type_now, key=lambda t: (-type_now[t][0], t))
+    types += [
+        t for t in sorted(type_before, key=lambda t: (-type_before[t][0], t)) if t not in types
+    ]
     for code in types:
-        now, before = f.of_type(code), f_before.of_type(code)
+        now = type_now.get(code, (0, 0, 0))
         money, books = money_by_type.get(code, (Decimal(0), Decimal(0)))
-        n_now = now.activities if now else 0
-        n_before = before.activities if before else 0
+        n_now, n_before = now[0], type_before.get(code, (0, 0, 0))[0]
         by_type.add(
             code,
             [
                 n_now,
-                now.household_visits if now else 0,
-                now.person_times if now else 0,
+                now[1],
+                now[2],
                 money,
                 books,
                 n_before,
@@ -162,13 +176,11 @@ def build(*, user: User, params: Params) -> Report:
     books_all = sum((b for _m, b in money_by_type.values()), Decimal(0))
     by_type.close(
         [
-            f.activities,
-            f.household_visits,
-            f.person_times,
+            *total_now,
             money_all,
             books_all,
-            f_before.activities,
-            change(f.activities, f_before.activities),
+            total_before[0],
+            change(total_now[0], total_before[0]),
         ],
         total_link=url("activities:activity_list", **span, **org),
     )
@@ -222,12 +234,11 @@ def build(*, user: User, params: Params) -> Report:
     )
     report.tables.append(by_category)
 
-    totals_now = [f.activities, f.household_visits, f.person_times]
+    totals_now = list(total_now)
     columns = [_("次数"), _("户次"), _("人次")]
 
     # By program.
     by_program = Table("program", _("按帮扶项目"), columns)
-    grouped = _counts(acts)
     counts = _by(grouped, 0)
     from bangfu.programs.models import Program
 
@@ -302,7 +313,7 @@ def build(*, user: User, params: Params) -> Report:
         c = per_helper[helper_id]
         detail = "、".join(f"{t} {n}" for t, n in sorted(c.items(), key=lambda x: (-x[1], x[0])))
         helpers.add(names[helper_id], [sum(c.values()), detail])
-    helpers.close([f.activities, ""])
+    helpers.close([total_now[0], ""])
     report.tables.append(helpers)
 
     report.sentence = _(
@@ -312,16 +323,16 @@ def build(*, user: User, params: Params) -> Report:
         "start": start.isoformat(),
         "end": end.isoformat(),
         "place": params.place,
-        "n": f.activities,
-        "hv": f.household_visits,
-        "pt": f.person_times,
+        "n": total_now[0],
+        "hv": total_now[1],
+        "pt": total_now[2],
         "wan": wan(ledger.total.amount),
         "books": (
             _(", 图书%s册") % _num(ledger.total.goods[BOOK_UNIT])
             if ledger.total.goods.get(BOOK_UNIT)
             else ""
         ),
-        "change": _change_text(f.activities, f_before.activities),
+        "change": _change_text(total_now[0], total_before[0]),
     }
     return report
 
