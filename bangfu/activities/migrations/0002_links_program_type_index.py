@@ -4,18 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0001_activities_events'),
-        ('orgs', '0002_org_coordinates'),
-        ('pairings', '0002_plans'),
-        ('programs', '0001_initial'),
-        ('registry', '0002_income_lines'),
+        ("activities", "0001_activities_events"),
+        ("orgs", "0002_org_coordinates"),
+        ("pairings", "0002_plans"),
+        ("programs", "0001_initial"),
+        ("registry", "0002_income_lines"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='activitylink',
-            index=models.Index(fields=['program', 'type', 'date', 'pairing'], name='activity_links_program_type'),
+            model_name="activitylink",
+            index=models.Index(
+                fields=["program", "type", "date", "pairing"], name="activity_links_program_type"
+            ),
         ),
     ]
