@@ -41,7 +41,11 @@ def template_upload(
     _may_manage(actor, org)
     found = check_template(name, data, SPEC)
     with transaction.atomic():
-        template = DocumentTemplate.objects.select_for_update().filter(kind=kind, org=org).first()
+        template = (
+            DocumentTemplate.objects.select_for_update(of=("self",))
+            .filter(kind=kind, org=org)
+            .first()
+        )
         before = None
         if template is None:
             template = DocumentTemplate(kind=kind, org=org)

@@ -326,7 +326,7 @@ def step_complete(
         findings = guard_findings(actor=actor, case=case, day=day)
         overridden = check_guards(findings, case, override_reason)
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
         before = _case_state(case)
         if step.status:
             _move_status(actor, case, step.status, day, _("%s: ") % spec.label + step.label)
@@ -431,7 +431,11 @@ def complete_by_notice(*, actor: User, case_id: int, notice: Any, day: datetime.
     """Called by the notice's applier, inside ``notice_finalise``'s transaction, after the
     line's status decision was applied: check the level and the guards on the real records,
     record the step and close the case. Raising undoes the whole close."""
-    case = Case.objects.select_for_update().select_related("household", "org").get(pk=case_id)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("household", "org")
+        .get(pk=case_id)
+    )
     spec = definition(case.kind)
     step = spec.step(case.step)
     if not (step.by_notice and case.is_active and case.notice_id == notice.pk):
@@ -498,7 +502,7 @@ def case_send_back(*, actor: User, case: Case, reason: str, to_step: str = "") -
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
         before = _case_state(case)
         if case.notice_id and spec.index(target) <= spec.index(_notice_step(case)):
             _withdraw_line(actor, case, _("退回: %s") % reason)
@@ -545,7 +549,7 @@ def case_cancel(*, actor: User, case: Case, reason: str) -> Case:
     if not reason:
         raise ValidationError({"reason": [_("请填写撤销原因")]})
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
         before = _case_state(case)
         if case.notice_id:
             _withdraw_line(actor, case, _("撤销: %s") % reason)
