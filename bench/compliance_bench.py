@@ -55,17 +55,25 @@ import datetime
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import (  # bench/common.py (the script's folder is on sys.path)
+    Target,
+    drop_indexes,
+    load_average,
+    machine,
+    restore_indexes,
+    rss_peak_mb,
+    run_child,
+    setup_django,
+)
+
 AS_OF = datetime.date(2025, 12, 31)
 YEAR_START = datetime.date(2025, 1, 1)
 GOAL_SECONDS = 10.0  # a full evaluation of a million pairings on PostgreSQL
@@ -88,18 +96,6 @@ BIG_TABLES = (
 
 
 # -- setup -----------------------------------------------------------------------------------
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangfu.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
-def rss_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def rss_now_mb() -> float:
@@ -173,7 +169,7 @@ def generate(n: int, template_code: str) -> dict:
         if not q.pg:
             cursor.execute("PRAGMA foreign_keys=OFF")
             cursor.execute("PRAGMA cache_size=-1000000")
-        dropped = _drop_indexes(cursor, q)
+        dropped = drop_indexes(cursor, q.pg, BIG_TABLES)
         cursor.execute("CREATE TABLE bench_n (i bigint PRIMARY KEY)")
         cursor.execute("CREATE TABLE bench_s (s bigint PRIMARY KEY)")
         if q.pg:
@@ -254,7 +250,7 @@ def generate(n: int, template_code: str) -> dict:
         cursor.execute("DROP TABLE bench_n")
         cursor.execute("DROP TABLE bench_s")
         loaded = time.perf_counter() - started
-        _restore_indexes(cursor, q, dropped)
+        restore_indexes(cursor, q.pg, dropped)
         if q.pg:
             for table in BIG_TABLES:
                 cursor.execute(
@@ -305,43 +301,6 @@ def _activities_select(q: Sql, n: int, template_code: str) -> str:
         f"FROM bench_n p CROSS JOIN bench_s s "
         f"WHERE p.i <= {n} AND (CASE {' '.join(present)} ELSE 1 = 0 END)"
     )
-
-
-def _drop_indexes(cursor, q: Sql) -> dict[str, list[str]]:
-    """Drop the secondary indexes (and on PostgreSQL the foreign keys) of the bulk-loaded
-    tables; return the statements that make them again."""
-    tables = ", ".join(f"'{t}'" for t in BIG_TABLES)
-    again: dict[str, list[str]] = {"indexes": [], "keys": []}
-    if q.pg:
-        cursor.execute(
-            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
-            "FROM pg_constraint c "
-            f"WHERE c.contype = 'f' AND c.conrelid::regclass::text IN ({tables})"
-        )
-        for table, name, definition in cursor.fetchall():
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-            again["keys"].append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        cursor.execute(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-            f"WHERE i.tablename IN ({tables}) AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
-        )
-    else:
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master "
-            f"WHERE type = 'index' AND tbl_name IN ({tables}) AND sql IS NOT NULL"
-        )
-    for name, definition in cursor.fetchall():
-        cursor.execute(f'DROP INDEX "{name}"')
-        again["indexes"].append(definition)
-    return again
-
-
-def _restore_indexes(cursor, q: Sql, dropped: dict[str, list[str]]) -> None:
-    if q.pg:
-        cursor.execute("SET maintenance_work_mem = '1GB'")
-    for statement in dropped["indexes"] + dropped["keys"]:
-        cursor.execute(statement)
 
 
 # -- measurements, each in its own process ---------------------------------------------------
@@ -496,64 +455,6 @@ def naive_loop(program, ids: list[int]) -> dict[str, Counter[str]]:
 # -- the driver ------------------------------------------------------------------------------
 
 
-class Target:
-    """One throw-away database: a SQLite file in a temporary folder, or a new PostgreSQL
-    database next to the one ``--database-url`` names."""
-
-    def __init__(self, folder: Path, url: str | None) -> None:
-        self.url = url
-        self.name = "bangfu_bench_compliance"
-        self.data = folder / ("pg" if url else "sqlite")
-        self.data.mkdir(parents=True, exist_ok=True)
-        if url:
-            self._sql(f'DROP DATABASE IF EXISTS "{self.name}"')
-            self._sql(f'CREATE DATABASE "{self.name}"')
-
-    @property
-    def label(self) -> str:
-        return "PostgreSQL" if self.url else "SQLite"
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BANGFU_")}
-        env |= {"DJANGO_SETTINGS_MODULE": "bangfu.settings", "BANGFU_DEBUG": "false"}
-        env["BANGFU_DATA_DIR"] = str(self.data)
-        if self.url:
-            env["BANGFU_DATABASE_URL"] = self.url.rsplit("/", 1)[0] + "/" + self.name
-        return env
-
-    def size_mb(self) -> float:
-        if not self.url:
-            return sum(f.stat().st_size for f in self.data.glob("bangfu.sqlite3*")) / 2**20
-        import psycopg
-
-        with psycopg.connect(self.env()["BANGFU_DATABASE_URL"]) as conn:
-            row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
-        return row[0] / 2**20 if row else 0.0
-
-    def _sql(self, statement: str) -> None:
-        import psycopg
-
-        assert self.url
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(statement)
-
-    def drop(self) -> None:
-        if self.url:
-            self._sql(f'DROP DATABASE IF EXISTS "{self.name}"')
-
-
-def run_child(extra: list[str], env: dict[str, str]) -> dict:
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.run(
-            [sys.executable, __file__, *extra], env=env, stdout=out, stderr=err, check=False
-        )
-        out.seek(0)
-        err.seek(0)
-        if process.returncode != 0:
-            raise SystemExit(f"{' '.join(extra)}: failed\n{err.read()[-4000:]}")
-        return json.loads(out.read().strip().splitlines()[-1])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairings", type=int, default=100_000, help="pairings (100000)")
@@ -589,9 +490,9 @@ def main() -> int:
     loads = [load_average()]
     try:
         for url in urls:
-            target = Target(folder, url)
+            target = Target(folder, url, "bangfu_bench_compliance")
             try:
-                made = run_child(["--stage", "generate", *common], target.env())
+                made = run_child(__file__, ["--stage", "generate", *common], target.env())
                 size = target.size_mb()
                 print(
                     f"{target.label}: {made['pairings']:,} pairings, {made['links']:,} activity "
@@ -601,7 +502,7 @@ def main() -> int:
                 )
                 runs = {}
                 for what in MEASURES:
-                    runs[what] = run_child(["--stage", what, *common], target.env())
+                    runs[what] = run_child(__file__, ["--stage", what, *common], target.env())
                     print(f"  {what}: {runs[what]['seconds']:.2f} s", flush=True)
                 results.append({"label": target.label, "made": made, "size_mb": size, **runs})
             finally:
@@ -615,30 +516,6 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     return 0
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "?",
-    )
-    memory = next(
-        int(line.split()[1]) / 2**20
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
-    )
-    return (
-        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}; {cpu}), "
-        f"{memory:.1f} GiB RAM, {platform.platform()}"
-    )
 
 
 def report(results: list[dict], args: argparse.Namespace, loads: list[str]) -> None:

@@ -48,19 +48,26 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import platform
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import (  # bench/common.py (the script's folder is on sys.path)
+    Target,
+    drop_indexes,
+    load_average,
+    machine,
+    restore_indexes,
+    rss_peak_mb,
+    run_child,
+    setup_django,
+)
+
 AS_OF = datetime.date(2024, 12, 31)
 START = datetime.date(2024, 1, 1)
 TOWNSHIPS = 10
@@ -81,18 +88,6 @@ BIG_TABLES = (
     "activities_activitylink",
     "ledger_ledgerentry",
 )
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangfu.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
-def rss_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 # -- generation (bulk SQL, not timed) --------------------------------------------------------
@@ -184,7 +179,7 @@ def generate(n: int) -> dict:
         if not q.pg:
             cursor.execute("PRAGMA foreign_keys=OFF")
             cursor.execute("PRAGMA cache_size=-1000000")
-        dropped = _drop_indexes(cursor, q)
+        dropped = drop_indexes(cursor, q.pg, BIG_TABLES)
         cursor.execute("CREATE TABLE bench_n (i bigint PRIMARY KEY)")
         cursor.execute("CREATE TABLE bench_s (s bigint PRIMARY KEY)")
         top = 2 * n + helpers
@@ -344,7 +339,7 @@ def generate(n: int) -> dict:
         cursor.execute("DROP TABLE bench_n")
         cursor.execute("DROP TABLE bench_s")
         loaded = time.perf_counter() - started
-        _restore_indexes(cursor, q, dropped)
+        restore_indexes(cursor, q.pg, dropped)
         if q.pg:
             for table in BIG_TABLES:
                 cursor.execute(
@@ -366,43 +361,6 @@ def generate(n: int) -> dict:
         "load_seconds": loaded,
         "seconds": time.perf_counter() - started,
     }
-
-
-def _drop_indexes(cursor, q: Sql) -> dict[str, list[str]]:
-    """Drop the secondary indexes (and on PostgreSQL the foreign keys) of the bulk-loaded
-    tables; return the statements that make them again."""
-    tables = ", ".join(f"'{t}'" for t in BIG_TABLES)
-    again: dict[str, list[str]] = {"indexes": [], "keys": []}
-    if q.pg:
-        cursor.execute(
-            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
-            "FROM pg_constraint c "
-            f"WHERE c.contype = 'f' AND c.conrelid::regclass::text IN ({tables})"
-        )
-        for table, name, definition in cursor.fetchall():
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-            again["keys"].append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        cursor.execute(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-            f"WHERE i.tablename IN ({tables}) AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
-        )
-    else:
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master "
-            f"WHERE type = 'index' AND tbl_name IN ({tables}) AND sql IS NOT NULL"
-        )
-    for name, definition in cursor.fetchall():
-        cursor.execute(f'DROP INDEX "{name}"')
-        again["indexes"].append(definition)
-    return again
-
-
-def _restore_indexes(cursor, q: Sql, dropped: dict[str, list[str]]) -> None:
-    if q.pg:
-        cursor.execute("SET maintenance_work_mem = '1GB'")
-    for statement in dropped["indexes"] + dropped["keys"]:
-        cursor.execute(statement)
 
 
 # -- measurements ----------------------------------------------------------------------------
@@ -567,54 +525,6 @@ def check(kind: str, report, naive: dict) -> bool:
 # -- the driver ------------------------------------------------------------------------------
 
 
-class Target:
-    """One throw-away database: a SQLite file in a temporary folder, or a new PostgreSQL
-    database next to the one ``--database-url`` names."""
-
-    def __init__(self, folder: Path, url: str | None) -> None:
-        self.url = url
-        self.name = "bangfu_bench_reports"
-        self.data = folder / ("pg" if url else "sqlite")
-        self.data.mkdir(parents=True, exist_ok=True)
-        if url:
-            self._sql(f'DROP DATABASE IF EXISTS "{self.name}"')
-            self._sql(f'CREATE DATABASE "{self.name}"')
-
-    @property
-    def label(self) -> str:
-        return "PostgreSQL" if self.url else "SQLite"
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BANGFU_")}
-        env |= {"DJANGO_SETTINGS_MODULE": "bangfu.settings", "BANGFU_DEBUG": "false"}
-        env["BANGFU_DATA_DIR"] = str(self.data)
-        if self.url:
-            env["BANGFU_DATABASE_URL"] = self.url.rsplit("/", 1)[0] + "/" + self.name
-        return env
-
-    def _sql(self, statement: str) -> None:
-        import psycopg
-
-        assert self.url
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(statement)
-
-    def drop(self) -> None:
-        if self.url:
-            self._sql(f'DROP DATABASE IF EXISTS "{self.name}"')
-
-
-def run_child(extra: list[str], env: dict[str, str]) -> dict:
-    with tempfile.TemporaryFile("w+") as out:
-        process = subprocess.run(
-            [sys.executable, __file__, *extra], env=env, stdout=out, check=False
-        )
-        out.seek(0)
-        if process.returncode != 0:
-            raise SystemExit(f"{' '.join(extra)}: failed")
-        return json.loads(out.read().strip().splitlines()[-1])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--households", type=int, default=100_000, help="households (100000)")
@@ -645,9 +555,9 @@ def main() -> int:
     loads = [load_average()]
     try:
         for url in urls:
-            target = Target(folder, url)
+            target = Target(folder, url, "bangfu_bench_reports")
             try:
-                made = run_child(["--stage", "generate", *common], target.env())
+                made = run_child(__file__, ["--stage", "generate", *common], target.env())
                 c = made["counts"]
                 print(
                     f"{target.label}: {made['households']:,} households, "
@@ -658,7 +568,7 @@ def main() -> int:
                     f"{made['seconds']:.0f} s (load {made['load_seconds']:.0f} s, then indexes)",
                     flush=True,
                 )
-                measured = run_child(["--stage", "measure", *common], target.env())
+                measured = run_child(__file__, ["--stage", "measure", *common], target.env())
                 results.append({"label": target.label, "made": made, **measured})
             finally:
                 if args.keep:
@@ -671,30 +581,6 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     return 0
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "?",
-    )
-    memory = next(
-        int(line.split()[1]) / 2**20
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
-    )
-    return (
-        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}; {cpu}), "
-        f"{memory:.1f} GiB RAM, {platform.platform()}"
-    )
 
 
 def report(results: list[dict], args: argparse.Namespace, loads: list[str]) -> None:
