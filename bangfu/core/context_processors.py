@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bangfu.accounts.scope import scope_of
-
-
-def _has(url_name: str) -> bool:
-    try:
-        reverse(url_name)
-    except NoReverseMatch:
-        return False
-    return True
+from bangfu.compliance.selectors import has_tasks
+from bangfu.notifications.services import unread_count
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -30,11 +24,8 @@ def navigation(request: HttpRequest) -> dict:
         return {"label": label, "url": url, "icon": icon, "active": active}
 
     home = [item(_("工作台"), "core:dashboard", "⌂")]
-    if _has("compliance:my_tasks"):
-        from bangfu.compliance.selectors import has_tasks
-
-        if has_tasks(user):
-            home.append(item(_("我的待办"), "compliance:my_tasks", "☑", "/compliance/tasks/"))
+    if has_tasks(user):
+        home.append(item(_("我的待办"), "compliance:my_tasks", "☑", "/compliance/tasks/"))
     groups = [{"title": "", "items": home}]
     if scope.is_sysadmin or scope.read_paths:
         groups.append(
@@ -66,8 +57,7 @@ def navigation(request: HttpRequest) -> dict:
         ]
         if scope.is_sysadmin or scope.read_paths:
             work.append(item(_("覆盖情况"), "pairings:coverage", "◎", "/pairings/coverage/"))
-            if _has("compliance:board"):
-                work.append(item(_("合规看板"), "compliance:board", "▤"))
+            work.append(item(_("合规看板"), "compliance:board", "▤"))
         work.append(
             item(_("承诺书未签订"), "pairings:commitments_unsigned", "✎", "/pairings/commitments/")
         )
@@ -75,12 +65,10 @@ def navigation(request: HttpRequest) -> dict:
         doing = [
             item(_("活动日记"), "activities:activity_list", "✍", "/activities/"),
             item(_("生活事件"), "activities:event_list", "✚", "/activities/events/"),
+            item(_("专项台帐"), "ledger:entry_list", "¥", "/ledger/"),
+            item(_("手机记录"), "phone:home", "☎", "/m/"),
         ]
-        if _has("ledger:entry_list"):
-            doing.append(item(_("专项台帐"), "ledger:entry_list", "¥", "/ledger/"))
-        if _has("phone:home"):
-            doing.append(item(_("手机记录"), "phone:home", "☎", "/m/"))
-        if _has("assessment:progress") and getattr(user, "helper_profile", None) is not None:
+        if getattr(user, "helper_profile", None) is not None:
             # Teachers record their students' grades (进步档案) for the 考核.
             doing.append(item(_("进步档案"), "assessment:progress", "↗", "/assessment/progress/"))
         groups.append({"title": _("帮扶活动"), "items": doing})
@@ -93,11 +81,8 @@ def navigation(request: HttpRequest) -> dict:
     if manage:
         groups.append({"title": _("系统管理"), "items": manage})
     personal = [item(_("个人设置"), "accounts:profile", "⚙", "/accounts/me/")]
-    if _has("notifications:inbox"):
-        from bangfu.notifications.services import unread_count
-
-        unread = unread_count(user)
-        label = _("消息") + (f" ({unread})" if unread else "")
-        personal.insert(0, item(label, "notifications:inbox", "✉", "/notifications/"))
+    unread = unread_count(user)
+    label = _("消息") + (f" ({unread})" if unread else "")
+    personal.insert(0, item(label, "notifications:inbox", "✉", "/notifications/"))
     groups.append({"title": _("个人"), "items": personal})
     return {"nav": groups, "scope": scope}

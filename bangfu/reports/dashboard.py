@@ -6,6 +6,7 @@ the page embeds it with ``json_script`` and ``app.js`` draws it (no inline scrip
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from bangfu.orgs.models import Org
 from bangfu.registry.choices import Cause, Status
 from bangfu.registry.models import StatusChange
 from bangfu.registry.selectors import household_list
+from bangfu.reports.base import child_of
 
 if TYPE_CHECKING:
     from bangfu.accounts.models import User
@@ -94,15 +96,20 @@ def units(user: User, root: Org | None, day: datetime.date) -> Chart:
         children = list(root.children.order_by("code"))
     else:
         children = list(Org.objects.filter(parent__isnull=True).order_by("code"))
+    children = children[:30]
     year_start = datetime.date(day.year, 1, 1)
+    root_path = root.path if root is not None else ""
+    visits_by: Counter[int | None] = Counter()
     acts = activity_list(user=user).filter(date__gte=year_start, date__lte=day)
-    households = household_list(user=user)
-    names, visits, counts = [], [], []
-    for child in children[:30]:
-        sub = prefix_q("org__path", child.path)
-        names.append(child.name)
-        visits.append(int(acts.filter(sub).aggregate(v=Sum("household_visits"))["v"] or 0))
-        counts.append(households.filter(sub).count())
+    for path, n in acts.values_list("org__path").annotate(v=Sum("household_visits")).order_by():
+        visits_by[child_of(root_path, path)] += int(n or 0)
+    counts_by: Counter[int | None] = Counter()
+    households = household_list(user=user).values_list("org__path").annotate(n=Count("id"))
+    for path, n in households.order_by():
+        counts_by[child_of(root_path, path)] += n
+    names = [child.name for child in children]
+    visits = [visits_by[child.pk] for child in children]
+    counts = [counts_by[child.pk] for child in children]
     option = {
         "color": [RED, BLUE],
         "tooltip": {"trigger": "axis"},
