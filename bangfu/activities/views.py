@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -98,21 +99,17 @@ def activity_list_view(request: AuthedRequest) -> HttpResponse:
 
 
 def _loggable_programs(request: AuthedRequest) -> list[Program]:
-    """Programs where the user may record: those they administer, and a helper's own."""
+    """Programs where the user may record: those they administer, and those with active
+    pairings of their own or in units they administer (one query)."""
     scope = scope_of(request.user)
-    out = []
-    for program in program_list(user=request.user).filter(is_active=True):
-        if (
-            scope.can_admin_org(program.org)
-            or Pairing.objects.filter(
-                program=program, helper__user=request.user, end__isnull=True
-            ).exists()
-            or Pairing.objects.filter(program=program, end__isnull=True)
-            .filter(scope.admin_q("org__path"))
-            .exists()
-        ):
-            out.append(program)
-    return out
+    active = Pairing.objects.filter(end__isnull=True).filter(
+        Q(helper__user=request.user) | scope.admin_q("org__path")
+    )
+    return list(
+        program_list(user=request.user)
+        .filter(is_active=True)
+        .filter(scope.admin_q("org__path") | Q(pk__in=active.values("program_id")))
+    )
 
 
 def _pairing_choices(
