@@ -42,14 +42,14 @@ from bangfu.activities.services import (
     may_log,
     type_fields,
 )
-from bangfu.core.idnumber import IdNumberError, parse_id_number
 from bangfu.core.parsing import clean_text
 from bangfu.pairings.models import Pairing
 from bangfu.programs.models import Program
 from bangfu.registry.models import Helper, Household, Person
-from bangfu.transfer.importers import MASKED_MESSAGE, Importer, fetch_in
+from bangfu.transfer.importers import MASKED_MESSAGE, fetch_in
 from bangfu.transfer.kinds import register
 from bangfu.transfer.kinds.common import org_subtree_filter
+from bangfu.transfer.kinds.pairings import PartyImporter, beneficiary_side
 from bangfu.transfer.reader import Row
 from bangfu.transfer.spec import Column, Kind
 
@@ -245,62 +245,18 @@ class Change:
     rows: list[int]
 
 
-class ActivityImporter(Importer):
+class ActivityImporter(PartyImporter):
     noun = "活动"
-
-    def _number(self, row: Row, key: str, text: str) -> str:
-        try:
-            return parse_id_number(text, today=self.today).number
-        except IdNumberError as exc:
-            self.fail(row, key, str(exc))
-            return ""
 
     def validate(self) -> None:
         rows = [(row, self._parse(row)) for row in self.sheet.rows]
-        programs = {
-            p.code: p
-            for p in fetch_in(
-                Program.objects.select_related("org", "area"),
-                "code",
-                [d["program"] for _r, d in rows],
-            )
-        }
-        helper_numbers, person_numbers, codes, household_codes = set(), set(), set(), set()
-        for row, data in rows:
-            program = programs.get(data["program"])
-            if program is None:
-                if data["program"]:
-                    self.fail(
-                        row, "program", _("项目编码 %s 不存在, 请先导入项目") % data["program"]
-                    )
-                continue
+
+        def check_type(row: Row, data: dict[str, Any], program: Program) -> None:
             data["kind"] = self._type(row, program, data["type"])
-            if not self.ok(row):
-                continue
-            if program.helper_kind == "person":
-                data["helper"] = self._number(row, "helper", data["helper"])
-                helper_numbers.add(data["helper"])
-            else:
-                codes.add(data["helper"])
-            if program.beneficiary_kind == "person":
-                data["beneficiary"] = self._number(row, "beneficiary", data["beneficiary"])
-                person_numbers.add(data["beneficiary"])
-            elif program.beneficiary_kind == "household":
-                household_codes.add(data["beneficiary"])
-            else:
-                codes.add(data["beneficiary"])
-        helpers = {
-            h.person.id_number: h
-            for h in fetch_in(
-                Helper.objects.select_related("person"), "person__id_number", helper_numbers - {""}
-            )
-        }
-        persons = {
-            p.id_number: p
-            for p in fetch_in(Person.objects.all(), "id_number", person_numbers - {""})
-        }
-        households = {h.code: h for h in fetch_in(Household.objects.all(), "code", household_codes)}
-        self.load_orgs(codes)
+
+        parties = self.load_parties(rows, on_program=check_type)
+        programs, helpers = parties.programs, parties.helpers
+        persons, households = parties.persons, parties.households
 
         # The pairings of the programs named, by (program, beneficiary).
         pairings: dict[tuple[int, str, int], list[Pairing]] = defaultdict(list)
@@ -317,7 +273,7 @@ class ActivityImporter(Importer):
             "program_id",
             [p.pk for p in programs.values()],
         ):
-            pairings[(pairing.program_id, *_side(pairing))].append(pairing)
+            pairings[(pairing.program_id, *beneficiary_side(pairing))].append(pairing)
 
         resolved: list[tuple[Row, dict[str, Any], Pairing]] = []
         for row, data in rows:
@@ -653,14 +609,6 @@ def _service_values(values: dict[str, Any]) -> dict[str, Any]:
         for k, v in values.items()
         if v is not None
     }
-
-
-def _side(pairing: Pairing) -> tuple[str, int]:
-    if pairing.household_id:
-        return ("household", pairing.household_id)
-    if pairing.person_id:
-        return ("person", pairing.person_id)
-    return ("unit", pairing.beneficiary_org_id or 0)
 
 
 def _row(link: ActivityLink) -> dict[str, Any]:

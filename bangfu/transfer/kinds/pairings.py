@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -253,7 +254,8 @@ class NewPairing:
     beneficiary_org: Org | None = None
 
 
-def _side(pairing: Pairing) -> tuple[str, int]:
+def beneficiary_side(pairing: Pairing) -> tuple[str, int]:
+    """What a pairing's beneficiary is, as a key: ("household" | "person" | "unit", id)."""
     if pairing.household_id:
         return ("household", pairing.household_id)
     if pairing.person_id:
@@ -261,8 +263,19 @@ def _side(pairing: Pairing) -> tuple[str, int]:
     return ("unit", pairing.beneficiary_org_id or 0)
 
 
-class PairingImporter(Importer):
-    noun = "结对"
+@dataclass
+class Parties:
+    """The programs, helpers and beneficiaries the rows of a sheet name (by code and number)."""
+
+    programs: dict[str, Program]
+    helpers: dict[str, Helper]
+    persons: dict[str, Person]
+    households: dict[str, Household]
+
+
+class PartyImporter(Importer):
+    """An importer whose rows name a program, a helper (身份证号 or unit 编码) and a beneficiary
+    (户编号, 身份证号 or 编码): the pairings and the activities sheets."""
 
     def _number(self, row: Row, key: str, text: str) -> str:
         """An ID number in the cell (checked), or "" after recording the error."""
@@ -272,20 +285,15 @@ class PairingImporter(Importer):
             self.fail(row, key, str(exc))
             return ""
 
-    def validate(self) -> None:
-        rows: list[tuple[Row, dict[str, Any]]] = []
-        for row in self.sheet.rows:
-            data: dict[str, Any] = {
-                "program": self.text(row, "program", required=True, max_length=40, compact=True),
-                "helper": self.text(row, "helper", required=True, compact=True),
-                "beneficiary": self.text(row, "beneficiary", required=True, compact=True),
-                "start": any_date(self, row, "start", required=True),
-                "end": any_date(self, row, "end") if self.has("end") else None,
-            }
-            for column in ("helper", "beneficiary"):
-                if "*" in data[column]:
-                    self.fail(row, column, str(MASKED_MESSAGE))
-            rows.append((row, data))
+    def load_parties(
+        self,
+        rows: list[tuple[Row, dict[str, Any]]],
+        *,
+        on_program: Callable[[Row, dict[str, Any], Program], None] | None = None,
+    ) -> Parties:
+        """Look up, with one query per kind, what the rows' cells name by their programs'
+        kinds; a row naming an unknown program is failed. ``on_program`` checks more of a row
+        once its program is known. Checked ID numbers replace the cells in ``rows``."""
         programs = {
             p.code: p
             for p in fetch_in(
@@ -294,7 +302,6 @@ class PairingImporter(Importer):
                 [d["program"] for _r, d in rows],
             )
         }
-        # What each cell names, by the program's kinds.
         helper_numbers, person_numbers, codes, household_codes = set(), set(), set(), set()
         for row, data in rows:
             program = programs.get(data["program"])
@@ -304,6 +311,8 @@ class PairingImporter(Importer):
                         row, "program", _("项目编码 %s 不存在, 请先导入项目") % data["program"]
                     )
                 continue
+            if on_program is not None:
+                on_program(row, data, program)
             if not self.ok(row):
                 continue
             if program.helper_kind == "person":
@@ -340,6 +349,30 @@ class PairingImporter(Importer):
             )
         }
         self.load_orgs(codes)
+        return Parties(programs, helpers, persons, households)
+
+
+class PairingImporter(PartyImporter):
+    noun = "结对"
+
+    def validate(self) -> None:
+        rows: list[tuple[Row, dict[str, Any]]] = []
+        for row in self.sheet.rows:
+            data: dict[str, Any] = {
+                "program": self.text(row, "program", required=True, max_length=40, compact=True),
+                "helper": self.text(row, "helper", required=True, compact=True),
+                "beneficiary": self.text(row, "beneficiary", required=True, compact=True),
+                "start": any_date(self, row, "start", required=True),
+                "end": any_date(self, row, "end") if self.has("end") else None,
+            }
+            for column in ("helper", "beneficiary"):
+                if "*" in data[column]:
+                    self.fail(row, column, str(MASKED_MESSAGE))
+            rows.append((row, data))
+        # What each cell names, by the program's kinds.
+        parties = self.load_parties(rows)
+        programs, helpers = parties.programs, parties.helpers
+        persons, households = parties.persons, parties.households
         tags: dict[int, set[str]] = defaultdict(set)
         for person_id, name in fetch_in(
             Person.tags.through.objects.values_list("person_id", "tag__name"),
@@ -355,7 +388,7 @@ class PairingImporter(Importer):
         for pairing in fetch_in(
             Pairing.objects.all(), "program_id", [p.pk for p in programs.values()]
         ):
-            side = _side(pairing)
+            side = beneficiary_side(pairing)
             key = (
                 pairing.program_id,
                 pairing.helper_id,
@@ -371,7 +404,9 @@ class PairingImporter(Importer):
         for pairing in fetch_in(
             Pairing.objects.all(), "helper_id", [h.pk for h in helpers.values()]
         ):
-            planned = Planned(pairing.helper_id, None, _side(pairing), pairing.start, pairing.end)
+            planned = Planned(
+                pairing.helper_id, None, beneficiary_side(pairing), pairing.start, pairing.end
+            )
             by_helper[pairing.helper_id or 0].on_file.append(planned)
 
         self.new: list[NewPairing] = []
