@@ -26,6 +26,7 @@ from bangfu.registry.choices import (
     Status,
 )
 from bangfu.registry.models import Tag
+from bangfu.registry.quality import years_before
 
 SORTS_PERSON = [("name", _("姓名拼音")), ("-created", _("最近登记")), ("birth", _("出生日期"))]
 SORTS_HOUSEHOLD = [
@@ -119,10 +120,7 @@ class PersonFilter(_Base):
 
     def filter_grown_on(self, qs: QuerySet, name: str, value: datetime.date) -> QuerySet:
         """Not in school and 16 or older on the day, or of unknown birth date (子女待业)."""
-        try:
-            cutoff = value.replace(year=value.year - 16)
-        except ValueError:  # 29 February
-            cutoff = value.replace(year=value.year - 16, day=28)
+        cutoff = years_before(value, 16)
         return qs.exclude(schooling__in=list(IN_SCHOOL)).filter(
             Q(birth_date__lte=cutoff) | Q(birth_date__isnull=True)
         )

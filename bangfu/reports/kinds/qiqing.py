@@ -7,7 +7,6 @@ work is not filled in, shows on a 未填写 line, so the parts add up to the tot
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ from bangfu.registry.choices import (
     Schooling,
 )
 from bangfu.registry.models import Member
+from bangfu.registry.quality import years_before
 from bangfu.registry.selectors import household_list
 from bangfu.reports.base import MEMO, Params, Report, Table, child_of, url
 
@@ -41,13 +41,6 @@ TITLE = "七清"
 WORKING_AGE = 16
 NOT_FILLED = "未填写"
 IDLE = {Employment.UNEMPLOYED, Employment.NONE}
-
-
-def _years_before(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def _grouped(qs: QuerySet, fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
@@ -81,7 +74,7 @@ def build(*, user: User, params: Params) -> Report:
     ids = households.values("pk")
     members = Member.objects.filter(household__in=ids)
     org = params.org_query()
-    cutoff = _years_before(params.as_of, WORKING_AGE)
+    cutoff = years_before(params.as_of, WORKING_AGE)
     root_path = params.org.path if params.org else ""
 
     # Three grouped queries: households, and their members, by unit, cause and degree; the
