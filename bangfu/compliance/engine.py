@@ -16,7 +16,8 @@ Semantics (domain.md, "The rules, made exact"):
 - Status as of a day D: a window ended before D is met (done ≥ required) or missed; a window
   holding D is met or due; windows starting after D are not listed.
 
-Coverage rules are evaluated on D itself (:func:`coverage_rows`).
+Coverage rules are evaluated on D itself (:func:`coverage_rows` lists every subject,
+:func:`coverage_counts` counts them in the database).
 
 Nothing is stored: logging, changing or deleting an activity changes the answer at once.
 """
@@ -27,17 +28,23 @@ import datetime
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from bangfu.activities.services import activity_type
 from bangfu.compliance.windows import RuleWindow, rule_windows
+from bangfu.core.tree import prefix_q
 from bangfu.pairings.models import Pairing
 from bangfu.pairings.plans import program_semesters
 from bangfu.pairings.selectors import beneficiary_pool, helper_pool
 from bangfu.programs.models import Program
+from bangfu.registry.models import Helper
+
+if TYPE_CHECKING:
+    from bangfu.orgs.models import Org
 
 STATUSES = ("met", "missed", "due")
 WINDOW_KINDS = ("periodic", "calendar")
@@ -543,4 +550,91 @@ def coverage_rows(program: Program, as_of: datetime.date) -> list[CoverageRow]:
                         "met" if n >= minimum else "missed",
                     )
                 )
+    return out
+
+
+def _active_pairings(as_of: datetime.date) -> QuerySet[Pairing]:
+    """Pairings active on ``as_of``: started on or before it, not ended before it."""
+    return Pairing.objects.filter(
+        Q(start__lte=as_of) & (Q(end__isnull=True) | Q(end__gte=as_of))
+    ).order_by()
+
+
+def _count_for_helper(pairings: QuerySet[Pairing]) -> Coalesce:
+    """How many of ``pairings`` the outer query's helper has (0 when none), as a subquery."""
+    counted = (
+        pairings.filter(helper=OuterRef("pk")).values("helper").annotate(c=Count("pk")).values("c")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _met_groups(pairings: QuerySet[Pairing], field: str, minimum: int) -> int:
+    """How many values of ``field`` have at least ``minimum`` of ``pairings``, counted in the
+    database (GROUP BY … HAVING, then a count of the groups)."""
+    return int(
+        pairings.values(field).annotate(n=Count("pk")).filter(n__gte=minimum).order_by().count()
+    )
+
+
+def coverage_counts(
+    program: Program, as_of: datetime.date, root: Org | None = None
+) -> dict[str, tuple[int, int]]:
+    """Each coverage rule on ``as_of``: ``{rule code: (met, missed)}``, counting the same
+    subjects with the same status as :func:`coverage_rows` (only those of ``root``'s subtree
+    when given: a helper by its unit, a helping unit or a unit beneficiary by its own path, a
+    household or person by its unit), in a few aggregate queries per rule — nothing per
+    subject comes back to Python. (The board's ``coverage_for`` matches the subtree by
+    identifier, so it differs only for persons without an ID number, whom it cannot tell apart.)
+
+    - helpers (persons) of :func:`helper_pool`: met when their active pairings in the program
+      reach ``min`` and their active pairings in all programs stay within their capacity;
+    - helping units: each unit with an active pairing in the program, met at ``min`` of them;
+    - beneficiaries of :func:`beneficiary_pool`: met at ``min`` active pairings in the program.
+    """
+    out: dict[str, tuple[int, int]] = {}
+    active = _active_pairings(as_of)
+    in_program = active.filter(program=program)
+    for rule in program.rules:
+        if rule.get("kind") != "coverage":
+            continue
+        code, minimum = str(rule.get("code")), int(rule.get("min", 1))
+        if rule.get("subject") == "helper":
+            if program.helper_kind == "person":
+                pool = helper_pool(program)
+                if root is not None:
+                    pool = pool.filter(prefix_q("org__path", root.path))
+                # By primary key, so that the pool's join on tags never multiplies the counts.
+                counts = (
+                    Helper.objects.filter(pk__in=pool.values("pk"))
+                    .order_by()
+                    .annotate(n=_count_for_helper(in_program), load=_count_for_helper(active))
+                    .aggregate(
+                        total=Count("pk"),
+                        met=Count("pk", filter=Q(n__gte=minimum) & Q(load__lte=F("capacity"))),
+                    )
+                )
+                total, met = int(counts["total"]), int(counts["met"])
+            else:
+                units = in_program
+                if root is not None:
+                    units = units.filter(prefix_q("helper_org__path", root.path))
+                total = int(units.values("helper_org").distinct().count())
+                met = _met_groups(units, "helper_org", minimum)
+            out[code] = (met, total - met)
+            continue
+        kind = program.beneficiary_kind
+        subjects = beneficiary_pool(program)
+        if root is not None:
+            subjects = subjects.filter(prefix_q("org__path", root.path))
+        field, key = {
+            "household": ("household", "pk"),
+            "person": ("person", "pk"),
+        }.get(kind, ("beneficiary_org", "org_id"))
+        total = int(subjects.order_by().values("pk").count())
+        if minimum <= 0:
+            met = total
+        else:
+            covering = in_program.filter(**{f"{field}__in": subjects.order_by().values(key)})
+            met = _met_groups(covering, field, minimum)
+        out[code] = (met, total - met)
     return out

@@ -24,6 +24,7 @@ from bangfu.compliance.engine import (
     WINDOW_KINDS,
     CoverageRow,
     Obligation,
+    coverage_counts,
     coverage_rows,
     evaluate_iter,
 )
@@ -448,10 +449,29 @@ def _subtree_subjects(program: Program, rule: dict[str, Any], root: Org) -> set[
     return set(Org.objects.filter(prefix_q("path", root.path)).values_list("code", flat=True))
 
 
+def _coverage_rules(program: Program) -> dict[str, dict[str, Any]]:
+    return {str(r.get("code")): r for r in program.rules if r.get("kind") == "coverage"}
+
+
+def coverage_rates(f: BoardFilter) -> list[Rate]:
+    """Each coverage rule on ``f.as_of``: met and missed subjects of the subtree, counted in the
+    database (``engine.coverage_counts``); the same rates as :func:`coverage_for`, without
+    bringing every subject of the program's pool into Python."""
+    rules = _coverage_rules(f.program)
+    if not rules:
+        return []
+    counts = coverage_counts(f.program, f.as_of, f.root)
+    return [
+        Rate(code, str(rule.get("name") or code), *counts.get(code, (0, 0)))
+        for code, rule in rules.items()
+    ]
+
+
 def coverage_for(f: BoardFilter) -> tuple[list[Rate], dict[str, list[CoverageRow]]]:
     """Each coverage rule on ``f.as_of``: met and missed subjects of the subtree, and the rows
-    that missed (ID numbers masked)."""
-    rules = {str(r.get("code")): r for r in f.program.rules if r.get("kind") == "coverage"}
+    that missed (ID numbers masked). Where only the rates are wanted, :func:`coverage_rates`
+    counts them in the database."""
+    rules = _coverage_rules(f.program)
     if not rules:
         return [], {}
     subjects = {code: _subtree_subjects(f.program, rule, f.root) for code, rule in rules.items()}

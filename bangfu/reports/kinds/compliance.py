@@ -23,7 +23,7 @@ from bangfu.compliance.selectors import (
     Rate,
     board_programs,
     board_root,
-    coverage_for,
+    coverage_rates,
     helper_key,
     rule_names,
     scoped_pairings,
@@ -58,10 +58,11 @@ def _board(*, user: User, f: BoardFilter) -> _Board:
     """The board's rates by rule, unit and helper, counted in the database by the pairing's
     unit, helper and helping unit (``engine.summary_by_pairing_group``) instead of obligation by
     obligation: the same pairings (those the reader reads in the subtree), the same windows
-    (ending within the range, as of the day)."""
+    (ending within the range, as of the day); and the board's coverage rates, counted in the
+    database too (``selectors.coverage_rates``)."""
     names = rule_names(f.program)
     pairings = scoped_pairings(user=user, f=f).order_by()
-    ids = sorted(pairings.values_list("id", flat=True))
+    count = pairings.count()
     rules = {
         str(r.get("code")): Rate(str(r.get("code")), names[str(r.get("code"))])
         for r in f.program.rules
@@ -71,10 +72,12 @@ def _board(*, user: User, f: BoardFilter) -> _Board:
     helpers: dict[str, Rate] = {}
     total = Rate("", "")
     counts: list[dict[str, Counter]] = []
-    if ids:
-        whole = len(ids) == Pairing.objects.filter(program=f.program).count()
+    if count:
+        # The reader's pairings are the whole program's: one pass, no list of ids in Python.
+        whole = count == Pairing.objects.filter(program=f.program).count()
         chunks: list[list[int] | None] = [None]
         if not whole:
+            ids = sorted(pairings.values_list("id", flat=True))
             chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
         for chunk in chunks:
             counts.append(
@@ -116,14 +119,13 @@ def _board(*, user: User, f: BoardFilter) -> _Board:
             rate.extra["own"] = True
         else:
             rate.name = named[pk].name if pk in named else str(pk)
-    coverage, _missed = coverage_for(f)
     return _Board(
         rules=list(rules.values()),
         units=list(units.values()),
         helpers=list(helpers.values()),
         total=total,
-        coverage=coverage,
-        pairings=len(ids),
+        coverage=coverage_rates(f),  # counted in the database, not subject by subject
+        pairings=count,
     )
 
 
