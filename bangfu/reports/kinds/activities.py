@@ -26,6 +26,8 @@ from bangfu.core.tree import prefix_q
 from bangfu.ledger.models import Direction, LedgerEntry, Status
 from bangfu.ledger.selectors import entry_list, totals, wan
 from bangfu.orgs.models import Org
+from bangfu.registry.selectors import helper_list
+from bangfu.reports import summaries
 from bangfu.reports.base import Params, Report, Table, child_of, url
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 KIND = "activities"
 TITLE = "帮扶活动统计"
 BOOK_UNIT = "册"
+HELPER_LINES = 500  # helpers named one by one in the helpers table, at most
 ONE_DECIMAL = Decimal("0.1")
 
 
@@ -78,6 +81,19 @@ def _counts(qs: QuerySet) -> Counts:
         .order_by()
         .values_list("program", "org__path", "month", "type")
         .annotate(n=Count("id"), hv=Sum("household_visits"), pt=Sum("person_times"))
+    )
+    return {(p, path, m, t): (n, hv or 0, pt or 0) for p, path, m, t, n, hv, pt in rows}
+
+
+def _tallied(paths: list[str], start: datetime.date, end: datetime.date) -> Counts:
+    """The same as :func:`_counts` from the summary table of activities by unit, day and
+    type."""
+    rows = (
+        summaries.activities(paths, start, end)
+        .annotate(month=TruncMonth("date"))
+        .order_by()
+        .values_list("program_id", "org__path", "month", "type")
+        .annotate(n=Sum("n"), hv=Sum("household_visits"), pt=Sum("person_times"))
     )
     return {(p, path, m, t): (n, hv or 0, pt or 0) for p, path, m, t, n, hv, pt in rows}
 
@@ -127,10 +143,23 @@ def build(*, user: User, params: Params) -> Report:
     org = params.org_query()
     span = {"start": start.isoformat(), "end": end.isoformat()}
     report = Report(KIND, _(TITLE), params)
-    grouped, grouped_before = _counts(acts), _counts(acts_before)
+    paths = summaries.whole_subtree(user, params.org)
+    if paths is not None:
+        grouped = _tallied(paths, start, end)
+        grouped_before = _tallied(paths, before_start, before_end)
+    else:
+        grouped, grouped_before = _counts(acts), _counts(acts_before)
     type_now, type_before = _by(grouped, 3), _by(grouped_before, 3)
     total_now, total_before = _total(grouped), _total(grouped_before)
-    given = LedgerEntry.objects.filter(activity__in=acts.values("pk"))
+    if paths is not None:
+        # The same entries, joined to their activities instead of a list of a million ids.
+        given = LedgerEntry.objects.filter(
+            summaries.subtrees_q("activity__org__path", paths),
+            activity__date__gte=start,
+            activity__date__lte=end,
+        )
+    else:
+        given = LedgerEntry.objects.filter(activity__in=acts.values("pk"))
 
     # By type, with the year before.
     by_type = Table(
@@ -306,6 +335,18 @@ def build(*, user: User, params: Params) -> Report:
         .values_list("helper_id", "helper__person__name", "type")
         .annotate(n=Count("id"))
     )
+    helpers_under = helper_list(user=user)
+    if params.org is not None:
+        helpers_under = helpers_under.filter(prefix_q("org__path", params.org.path))
+    many = helpers_under.count()
+    if many > HELPER_LINES:
+        # Tens of thousands of lines help nobody (and no page shows them in a second): the
+        # units below show theirs.
+        rows = rows.none()
+        helpers.note = _(
+            "本单位及下级单位共有帮扶责任人%(n)d人, 超过%(max)d人, 不逐人列出; "
+            "请选择下级单位查看各人分类次数。"
+        ) % {"n": many, "max": HELPER_LINES}
     for helper_id, name, code, n in rows:
         per_helper[helper_id][code] += n
         names[helper_id] = name
@@ -313,7 +354,9 @@ def build(*, user: User, params: Params) -> Report:
         c = per_helper[helper_id]
         detail = "、".join(f"{t} {n}" for t, n in sorted(c.items(), key=lambda x: (-x[1], x[0])))
         helpers.add(names[helper_id], [sum(c.values()), detail])
-    helpers.close([total_now[0], ""])
+    helpers.close(
+        [total_now[0], ""], other_label=_("未逐人列出") if many > HELPER_LINES else _("其他")
+    )
     report.tables.append(helpers)
 
     report.sentence = _(

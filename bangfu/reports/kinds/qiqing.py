@@ -7,10 +7,11 @@ work is not filled in, shows on a 未填写 line, so the parts add up to the tot
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, Count, Q, QuerySet, When
+from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from django.utils.translation import gettext as _
 
 from bangfu.activities.models import ActivityLink
@@ -31,6 +32,7 @@ from bangfu.registry.choices import (
 from bangfu.registry.models import Member
 from bangfu.registry.quality import years_before
 from bangfu.registry.selectors import household_list
+from bangfu.reports import summaries
 from bangfu.reports.base import MEMO, Params, Report, Table, child_of, url
 
 if TYPE_CHECKING:
@@ -77,33 +79,63 @@ def build(*, user: User, params: Params) -> Report:
     cutoff = years_before(params.as_of, WORKING_AGE)
     root_path = params.org.path if params.org else ""
 
-    # Three grouped queries: households, and their members, by unit, cause and degree; the
-    # members by relation, schooling, work and age (16 and over, or of unknown birth date).
     per_unit_h: Counter = Counter()
     per_unit_p: Counter = Counter()
     cause_h: Counter = Counter()
     cause_p: Counter = Counter()
     degree_h: Counter = Counter()
     degree_p: Counter = Counter()
-    shape = ("org__path", "main_cause", "difficulty")
-    for path, cause, difficulty, n in _grouped(households, shape):
-        per_unit_h[child_of(root_path, path)] += n
-        cause_h[cause] += n
-        degree_h[difficulty] += n
-    shape = ("household__org__path", "household__main_cause", "household__difficulty")
-    for path, cause, difficulty, n in _grouped(members, shape):
-        per_unit_p[child_of(root_path, path)] += n
-        cause_p[cause] += n
-        degree_p[difficulty] += n
-    grown_q = Q(person__birth_date__lte=cutoff) | Q(person__birth_date__isnull=True)
-    people_rows = _grouped(
-        members.annotate(grown=Case(When(grown_q, then=True), default=False)),
-        ("relation", "person__schooling", "person__employment", "grown"),
-    )
     by_relation: Counter = Counter()
     by_school: Counter = Counter()
     by_work: Counter = Counter()
     n_grown = in_school = 0
+    paths = summaries.reach(user, params.org)
+    if paths is not None:
+        # From the summary tables: households with their members by unit, cause and degree;
+        # members by relation, schooling, work and (sons and daughters not in school) birth
+        # year, the cutoff's own year counted from the records.
+        shape = ("org__path", "main_cause", "difficulty")
+        for path, cause, difficulty, h, p in (
+            summaries.households(paths)
+            .order_by()
+            .values_list(*shape)
+            .annotate(h=Sum("households"), p=Sum("persons"))
+        ):
+            per_unit_h[child_of(root_path, path)] += h
+            per_unit_p[child_of(root_path, path)] += p
+            cause_h[cause] += h
+            cause_p[cause] += p
+            degree_h[difficulty] += h
+            degree_p[difficulty] += p
+        people_rows = [
+            (relation, schooling, employment, _grown(born, cutoff), n)
+            for relation, schooling, employment, born, n in summaries.members(paths)
+            .order_by()
+            .values_list("relation", "schooling", "employment", "born")
+            .annotate(n=Sum("n"))
+        ]
+        for employment, n in summaries.grown_in_cutoff_year(paths, cutoff):
+            by_work[employment] += n
+            n_grown += n
+    else:
+        # From the records: three grouped queries (households, and their members, by unit,
+        # cause and degree; the members by relation, schooling, work and age: 16 and over, or
+        # of unknown birth date).
+        shape = ("org__path", "main_cause", "difficulty")
+        for path, cause, difficulty, n in _grouped(households, shape):
+            per_unit_h[child_of(root_path, path)] += n
+            cause_h[cause] += n
+            degree_h[difficulty] += n
+        shape = ("household__org__path", "household__main_cause", "household__difficulty")
+        for path, cause, difficulty, n in _grouped(members, shape):
+            per_unit_p[child_of(root_path, path)] += n
+            cause_p[cause] += n
+            degree_p[difficulty] += n
+        grown_q = Q(person__birth_date__lte=cutoff) | Q(person__birth_date__isnull=True)
+        people_rows = _grouped(
+            members.annotate(grown=Case(When(grown_q, then=True), default=False)),
+            ("relation", "person__schooling", "person__employment", "grown"),
+        )
     for relation, schooling, employment, grown, n in people_rows:
         by_relation[relation] += n
         if relation not in CHILD_RELATIONS:
@@ -217,27 +249,40 @@ def build(*, user: User, params: Params) -> Report:
     # 帮扶工作: households paired on the day, and what was done for them within the range.
     from bangfu.pairings.models import Pairing
 
-    paired = (
-        Pairing.objects.filter(household__in=ids)
-        .active_on(params.as_of)
-        .values("household_id")
-        .distinct()
-        .count()
-    )
+    if paths is not None:
+        paired = summaries.paired(paths, params.as_of)
+        n_activities, n_visits, n_reached = summaries.reached(paths, params.start, params.end)
+        entries = entry_list(user=user).filter(summaries.subtrees_q("household__org__path", paths))
+    else:
+        paired = (
+            Pairing.objects.filter(household__in=ids)
+            .active_on(params.as_of)
+            .values("household_id")
+            .distinct()
+            .count()
+        )
+        activities = filter_period(
+            activity_list(user=user).filter(
+                pk__in=ActivityLink.objects.filter(household__in=ids).values("activity_id")
+            ),
+            params.start,
+            params.end,
+        )
+        f = figures(activities)
+        n_activities, n_visits = f.activities, f.household_visits
+        # The subtree's households reached (an activity's households elsewhere are not).
+        n_reached = (
+            ActivityLink.objects.filter(household__in=ids, activity__in=activities.values("pk"))
+            .filter(activity__counts="households")
+            .values("household_id")
+            .distinct()
+            .count()
+        )
+        entries = entry_list(user=user).filter(household__in=ids)
     work_done = Table("assistance", _("帮扶工作"), [_("户数")])
     work_done.add(_("已结对"), [paired], link=url("pairings:pairing_list", **org))
     work_done.close([n_households], other_label=_("未结对"))
-    activities = filter_period(
-        activity_list(user=user).filter(
-            pk__in=ActivityLink.objects.filter(household__in=ids).values("activity_id")
-        ),
-        params.start,
-        params.end,
-    )
-    f = figures(activities)
-    entries = filter_period(
-        entry_list(user=user).filter(household__in=ids), params.start, params.end
-    )
+    entries = filter_period(entries, params.start, params.end)
     given = totals(LedgerEntry.objects.filter(pk__in=entries.values("pk"))).total
     activity_link = url(
         "activities:activity_list",
@@ -245,9 +290,9 @@ def build(*, user: User, params: Params) -> Report:
         end=params.end.isoformat(),
         **org,
     )
-    work_done.add(_("期间帮扶活动 (次)"), [f.activities], kind=MEMO, link=activity_link)
-    work_done.add(_("期间走访 (户次)"), [f.household_visits], kind=MEMO, link=activity_link)
-    work_done.add(_("期间涉及户数"), [f.households], kind=MEMO)
+    work_done.add(_("期间帮扶活动 (次)"), [n_activities], kind=MEMO, link=activity_link)
+    work_done.add(_("期间走访 (户次)"), [n_visits], kind=MEMO, link=activity_link)
+    work_done.add(_("期间涉及户数"), [n_reached], kind=MEMO)
     work_done.add(_("期间发放 (万元)"), [given.amount_wan], kind=MEMO)
     report.tables.append(work_done)
 
@@ -271,10 +316,16 @@ def build(*, user: User, params: Params) -> Report:
         "unpaired": n_households - paired,
         "start": params.start.isoformat(),
         "end": params.end.isoformat(),
-        "visits": f.household_visits,
+        "visits": n_visits,
         "wan": given.amount_wan,
     }
     return report
+
+
+def _grown(born: int | None, cutoff: datetime.date) -> bool:
+    """A summary row's members are 16 or over on the day: born before the cutoff's year, or of
+    unknown birth date. Those born in the cutoff's year are counted from the records."""
+    return born is None or born < cutoff.year
 
 
 def _top(table: Table, n: int = 3) -> str:

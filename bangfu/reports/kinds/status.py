@@ -11,6 +11,7 @@ from bangfu.core.tree import prefix_q
 from bangfu.registry.choices import Status
 from bangfu.registry.models import Member
 from bangfu.registry.selectors import household_list, status_figures
+from bangfu.reports import summaries
 from bangfu.reports.base import MEMO, Params, Report, Table, url
 
 if TYPE_CHECKING:
@@ -25,13 +26,24 @@ def build(*, user: User, params: Params) -> Report:
     if params.org is not None:
         households = households.filter(prefix_q("org__path", params.org.path))
     ranged = bool(params.date_from or params.date_to)
-    figures = status_figures(
-        households=households,
-        as_of=params.as_of,
-        org=params.org,
-        date_from=params.date_from,
-        date_to=params.date_to,
-    )
+    paths = summaries.reach(user, params.org)
+    figures = None
+    if paths is not None:
+        figures = summaries.status_figures(
+            paths,
+            as_of=params.as_of,
+            org=params.org,
+            date_from=params.date_from,
+            date_to=params.date_to,
+        )
+    if figures is None:
+        figures = status_figures(
+            households=households,
+            as_of=params.as_of,
+            org=params.org,
+            date_from=params.date_from,
+            date_to=params.date_to,
+        )
     org = params.org_query()
     labels = dict(Status.choices)
     now = Table(
@@ -50,8 +62,11 @@ def build(*, user: User, params: Params) -> Report:
             [f.households, f.persons],
             link=url("registry:household_list", status=status, **org),
         )
-    total_households = households.count()
-    total_persons = Member.objects.filter(household__in=households.values("pk")).count()
+    if paths is not None:
+        total_households, total_persons = summaries.registered(paths)
+    else:
+        total_households = households.count()
+        total_persons = Member.objects.filter(household__in=households.values("pk")).count()
     now.close(
         [total_households, total_persons],
         other_label=_("无状态记录"),

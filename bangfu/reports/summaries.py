@@ -1,0 +1,490 @@
+"""Reading and refreshing the summary tables (``reports.models``): the counts per unit that
+let a report over a subtree of a million households add up a few thousand rows.
+
+:func:`refresh` recounts the units the triggers marked stale, from the records, in one
+transaction; :func:`reach` says which subtrees a reader's report may take from the summaries
+(None when it must read the records: a helper's reach includes single households of their
+pairings, which no unit's rows describe). The readers below refresh first, so what they return
+always equals the records.
+"""
+
+# The SQL here is built from table names, this module's constants and placeholders only.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q, QuerySet, Sum
+
+from bangfu.core.tree import any_prefix_q, collapse_prefixes
+from bangfu.registry.choices import CHILD_RELATIONS, IN_SCHOOL
+from bangfu.reports.models import (
+    ACTIVITIES,
+    PARTS,
+    REACH,
+    REGISTRY,
+    ActivityTally,
+    HouseholdTally,
+    MemberTally,
+    PairTally,
+    ReachSpan,
+    ReachTally,
+    StaleUnit,
+    StatusEntryTally,
+    VisitTally,
+)
+
+if TYPE_CHECKING:
+    from bangfu.accounts.models import User
+    from bangfu.orgs.models import Org
+    from bangfu.registry.selectors import StatusFigures
+
+CHUNK = 500  # units recounted per statement
+LOCK = {REGISTRY: 732_001, ACTIVITIES: 732_002, REACH: 732_003}  # PostgreSQL advisory lock keys
+
+
+# -- refreshing -----------------------------------------------------------------------------
+
+
+def refresh(part: str) -> int:
+    """Recount the stale units of ``part`` (REGISTRY or ACTIVITIES) and clear the marks read;
+    the number of units recounted. Refreshes of one part take turns (an advisory lock on
+    PostgreSQL; SQLite's writers take turns anyway)."""
+    if not StaleUnit.objects.filter(part=part).exists():
+        return 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK[part]])
+        marks = list(StaleUnit.objects.filter(part=part).values_list("org_id", "xact"))
+        units = sorted({org_id for org_id, _x in marks})
+        recount = {
+            REGISTRY: _recount_registry,
+            ACTIVITIES: _recount_activities,
+            REACH: _recount_reach,
+        }[part]
+        for chunk in _chunks(units):
+            recount(chunk)
+        by_xact: dict[int, list[int]] = {}
+        for org_id, xact in marks:
+            by_xact.setdefault(xact, []).append(org_id)
+        for xact, ids in by_xact.items():
+            for chunk in _chunks(ids):
+                StaleUnit.objects.filter(part=part, xact=xact, org_id__in=chunk).delete()
+    return len(units)
+
+
+def refresh_all() -> dict[str, int]:
+    return {part: refresh(part) for part in PARTS}
+
+
+def rebuild() -> dict[str, int]:
+    """Mark every unit with records stale and recount everything (after a restore, or to check
+    the summaries against the records)."""
+    from bangfu.activities.models import Activity
+    from bangfu.registry.models import Household
+
+    with transaction.atomic():
+        StaleUnit.objects.all().delete()
+        HouseholdTally.objects.all().delete()
+        MemberTally.objects.all().delete()
+        StatusEntryTally.objects.all().delete()
+        ActivityTally.objects.all().delete()
+        for model in (ReachTally, ReachSpan, VisitTally, PairTally):
+            model.objects.all().delete()
+        for part, model in ((REGISTRY, Household), (ACTIVITIES, Activity), (REACH, Household)):
+            ids = model.objects.order_by().values_list("org_id", flat=True).distinct()
+            StaleUnit.objects.bulk_create(
+                [StaleUnit(part=part, org_id=pk) for pk in ids], batch_size=2000
+            )
+        return refresh_all()
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def _in(ids: list[int]) -> str:
+    return ", ".join(["%s"] * len(ids))
+
+
+def _year(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(YEAR FROM {column}) AS integer)"
+    return f"CAST(strftime('%%Y', {column}) AS integer)"
+
+
+def _recount_registry(units: list[int]) -> None:
+    HouseholdTally.objects.filter(org_id__in=units).delete()
+    MemberTally.objects.filter(org_id__in=units).delete()
+    StatusEntryTally.objects.filter(org_id__in=units).delete()
+    marks = _in(units)
+    size = "(SELECT COUNT(*) FROM registry_member m WHERE m.household_id = {id})"
+    children = sorted(str(r) for r in CHILD_RELATIONS)
+    school = sorted(str(s) for s in IN_SCHOOL)
+    # The birth year only where 子女待业 needs it: a son or daughter not in school.
+    born = (
+        f"CASE WHEN m.relation IN ({_in(children)}) AND p.schooling NOT IN ({_in(school)}) "
+        f"THEN {_year('p.birth_date')} END"
+    )
+    # Table names, placeholders and this module's constants only.
+    statements: list[tuple[str, list[Any]]] = [
+        (
+            f"""INSERT INTO reports_householdtally
+                (org_id, status, main_cause, difficulty, households, persons, dated,
+                 latest_since)
+            SELECT h.org_id, h.status, h.main_cause, h.difficulty, COUNT(*),
+                SUM({size.format(id="h.id")}), COUNT(h.status_since), MAX(h.status_since)
+            FROM registry_household h WHERE h.org_id IN ({marks})
+            GROUP BY h.org_id, h.status, h.main_cause, h.difficulty""",
+            units,
+        ),
+        (
+            f"""INSERT INTO reports_statusentrytally
+                (org_id, status, date, previous, households, persons)
+            SELECT org_id, status, date, previous, COUNT(*), SUM(n) FROM (
+                SELECT h.org_id, c.status, c.date, LAG(c.date) OVER (
+                    PARTITION BY c.household_id, c.status ORDER BY c.date, c.id) AS previous,
+                    {size.format(id="c.household_id")} AS n
+                FROM registry_statuschange c
+                JOIN registry_household h ON h.id = c.household_id
+                WHERE h.org_id IN ({marks})) steps
+            GROUP BY org_id, status, date, previous""",
+            units,
+        ),
+    ]
+    statements.append(
+        (
+            f"""INSERT INTO reports_membertally
+            (org_id, relation, schooling, employment, born, n)
+        SELECT h.org_id, m.relation, p.schooling, p.employment, {born}, COUNT(*)
+        FROM registry_member m
+        JOIN registry_household h ON h.id = m.household_id
+        JOIN registry_person p ON p.id = m.person_id
+        WHERE h.org_id IN ({marks})
+        GROUP BY h.org_id, m.relation, p.schooling, p.employment, {born}""",
+            [*children, *school, *units, *children, *school],
+        )
+    )
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def _month(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+def _recount_reach(units: list[int]) -> None:
+    """七清's 帮扶工作 for the units' households: activities reaching them per day (and the
+    activities that reached several units), visits by the month of the previous visit, and the
+    spans with a pairing in force."""
+    marks = _in(units)
+    reached = f"""SELECT l.activity_id FROM activities_activitylink l
+        JOIN registry_household h ON h.id = l.household_id WHERE h.org_id IN ({marks})"""
+    # Activities whose span rows may change: those reaching the units now, or before.
+    before = f"SELECT activity_id FROM reports_reachspan WHERE org_id IN ({marks})"
+    candidates = f"{reached} UNION {before}"
+    statements: list[tuple[str, list[Any]]] = [
+        (f"DELETE FROM reports_reachtally WHERE org_id IN ({marks})", units),
+        (f"DELETE FROM reports_visittally WHERE org_id IN ({marks})", units),
+        (f"DELETE FROM reports_pairtally WHERE org_id IN ({marks})", units),
+        (f"DELETE FROM reports_reachspan WHERE activity_id IN ({candidates})", units + units),
+        (
+            f"""INSERT INTO reports_reachtally (org_id, date, activities, household_visits)
+            SELECT org_id, date, COUNT(*), SUM(household_visits) FROM (
+                SELECT DISTINCT h.org_id, a.id, a.date, a.household_visits
+                FROM activities_activitylink l
+                JOIN registry_household h ON h.id = l.household_id
+                JOIN activities_activity a ON a.id = l.activity_id
+                WHERE h.org_id IN ({marks})) reached
+            GROUP BY org_id, date""",
+            units,
+        ),
+        (
+            f"""INSERT INTO reports_reachspan (org_id, activity_id, date, household_visits)
+            SELECT DISTINCT h.org_id, a.id, a.date, a.household_visits
+            FROM activities_activitylink l
+            JOIN registry_household h ON h.id = l.household_id
+            JOIN activities_activity a ON a.id = l.activity_id
+            WHERE l.activity_id IN (
+                SELECT l2.activity_id FROM activities_activitylink l2
+                JOIN registry_household h2 ON h2.id = l2.household_id
+                WHERE l2.activity_id IN ({candidates})
+                GROUP BY l2.activity_id HAVING COUNT(DISTINCT h2.org_id) > 1)""",
+            units + units,
+        ),
+        (
+            f"""INSERT INTO reports_visittally (org_id, date, previous_month, n)
+            SELECT org_id, date, previous_month, COUNT(*) FROM (
+                SELECT h.org_id, a.date, {_month("LAG(a.date) OVER (PARTITION BY l.household_id ORDER BY a.date, l.id)")} AS previous_month
+                FROM activities_activitylink l
+                JOIN registry_household h ON h.id = l.household_id
+                JOIN activities_activity a ON a.id = l.activity_id
+                WHERE h.org_id IN ({marks}) AND a.counts = 'households') visits
+            GROUP BY org_id, date, previous_month""",  # noqa: E501
+            units,
+        ),
+    ]
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+    from bangfu.pairings.models import Pairing
+
+    rows = (
+        Pairing.objects.filter(household__org_id__in=units)
+        .order_by("household_id", "start")
+        .values_list("household__org_id", "household_id", "start", "end")
+    )
+    spans = _in_force(rows)
+    PairTally.objects.bulk_create(
+        [PairTally(org_id=o, start=s, end=e, households=n) for (o, s, e), n in spans.items()],
+        batch_size=2000,
+    )
+
+
+def _in_force(rows: Iterable[tuple[int, int, datetime.date, datetime.date | None]]) -> Counter:
+    """(unit, start, end) → households, from pairings ordered by household and start: each
+    household's pairings merged where they overlap, so that a household is in force once a
+    day (an open end is None)."""
+    spans: Counter = Counter()
+    for (org_id, _household), pairings in groupby(rows, key=lambda row: (row[0], row[1])):
+        first: datetime.date | None = None
+        last: datetime.date | None = None
+        for _o, _h, start, end in pairings:
+            if first is not None and last is not None and start > last:
+                spans[(org_id, first, last)] += 1  # a gap: the stretch before it is closed
+                first = None
+            if first is None:
+                first, last = start, end
+            elif last is not None:
+                last = None if end is None else max(last, end)
+        spans[(org_id, first, last)] += 1
+    return spans
+
+
+def _recount_activities(units: list[int]) -> None:
+    ActivityTally.objects.filter(org_id__in=units).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO reports_activitytally
+                (org_id, program_id, date, type, n, household_visits, person_times)
+            SELECT org_id, program_id, date, type, COUNT(*), SUM(household_visits),
+                SUM(person_times)
+            FROM activities_activity WHERE org_id IN ({_in(units)})
+            GROUP BY org_id, program_id, date, type""",
+            units,
+        )
+
+
+# -- who may read them ----------------------------------------------------------------------
+
+
+def reach(user: User, org: Org | None) -> list[str] | None:
+    """The unit paths whose subtrees make up what ``user`` reads under ``org`` (every unit:
+    ``org`` None), or None when the reader's reach is not made of whole subtrees (a helper's
+    own pairings), so the report must read the records."""
+    from bangfu.accounts.scope import scope_of
+
+    scope = scope_of(user)
+    if scope.is_sysadmin:
+        return [org.path] if org is not None else [""]
+    if scope.helper_org_ids:
+        return None
+    paths = list(scope.read_paths)
+    if org is None:
+        return collapse_prefixes(paths)
+    if any(org.path.startswith(p) for p in paths):
+        return [org.path]
+    return collapse_prefixes([p for p in paths if p.startswith(org.path)])
+
+
+def whole_subtree(user: User, org: Org | None) -> list[str] | None:
+    """``[org.path]`` (``[""]``: everything) when ``user`` reads every record under ``org``
+    (the system administrator, or ``org`` inside the units they read), else None: what they
+    read under ``org`` is not whole subtrees (activities reach a reader through programs and
+    beneficiaries too), so the report must read the records."""
+    from bangfu.accounts.scope import scope_of
+
+    scope = scope_of(user)
+    if scope.is_sysadmin:
+        return [org.path] if org is not None else [""]
+    if org is not None and any(org.path.startswith(p) for p in scope.read_paths):
+        return [org.path]
+    return None
+
+
+def subtrees_q(field: str, paths: list[str]) -> Q:
+    """Rows whose ``field`` (a unit path) lies in any of the subtrees (``[""]``: every unit)."""
+    return Q() if paths == [""] else any_prefix_q(field, paths)
+
+
+def _under(qs: QuerySet, paths: list[str]) -> QuerySet:
+    return qs.filter(subtrees_q("org__path", paths))
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def households(paths: list[str]) -> QuerySet[HouseholdTally]:
+    """The household rows of the subtrees, after a refresh."""
+    refresh(REGISTRY)
+    return _under(HouseholdTally.objects.all(), paths)
+
+
+def members(paths: list[str]) -> QuerySet[MemberTally]:
+    refresh(REGISTRY)
+    return _under(MemberTally.objects.all(), paths)
+
+
+def grown_in_cutoff_year(paths: list[str], cutoff: datetime.date) -> list[tuple[str, int]]:
+    """Sons and daughters not in school, born in ``cutoff``'s year on or before it, by work:
+    the one birth year the summary cannot split, counted from the records."""
+    from bangfu.registry.models import Member
+
+    qs = Member.objects.filter(
+        relation__in=list(CHILD_RELATIONS),
+        person__birth_date__gte=datetime.date(cutoff.year, 1, 1),
+        person__birth_date__lte=cutoff,
+    ).exclude(person__schooling__in=list(IN_SCHOOL))
+    qs = qs.filter(subtrees_q("household__org__path", paths))
+    return list(qs.order_by().values_list("person__employment").annotate(n=Count("id")).order_by())
+
+
+def entries(
+    paths: list[str], date_from: datetime.date | None, date_to: datetime.date
+) -> dict[str, tuple[int, int]]:
+    """Households (and their persons) that entered each status within the range: the steps in
+    it whose previous step into the same status lies before it (or that have none)."""
+    refresh(REGISTRY)
+    qs = _under(StatusEntryTally.objects.all(), paths).filter(date__lte=date_to)
+    if date_from is not None:
+        qs = qs.filter(date__gte=date_from).filter(
+            Q(previous__isnull=True) | Q(previous__lt=date_from)
+        )
+    else:
+        qs = qs.filter(previous__isnull=True)
+    rows = qs.order_by().values_list("status").annotate(h=Sum("households"), p=Sum("persons"))
+    return {status: (h or 0, p or 0) for status, h, p in rows}
+
+
+def activities(
+    paths: list[str], start: datetime.date, end: datetime.date
+) -> QuerySet[ActivityTally]:
+    """The activity rows of the subtrees within the range, after a refresh."""
+    refresh(ACTIVITIES)
+    return _under(ActivityTally.objects.filter(date__gte=start, date__lte=end), paths)
+
+
+def status_figures(
+    paths: list[str],
+    *,
+    as_of: datetime.date,
+    org: Org | None,
+    date_from: datetime.date | None,
+    date_to: datetime.date | None,
+) -> StatusFigures | None:
+    """``registry.selectors.status_figures`` from the summaries, or None when the day is before
+    some household's last status step (then only the status history can say; the caller reads
+    the records)."""
+    from bangfu.registry.choices import Status
+    from bangfu.registry.selectors import Figure, StatusFigures
+
+    rows = list(
+        households(paths)
+        .exclude(status="")
+        .order_by()
+        .values_list("status")
+        .annotate(
+            h=Sum("households"), p=Sum("persons"), dated=Sum("dated"), latest=Max("latest_since")
+        )
+    )
+    if any(
+        dated != h or (latest is not None and latest > as_of) for _s, h, _p, dated, latest in rows
+    ):
+        return None
+    figures = StatusFigures(as_of=as_of, org=org, date_from=date_from, date_to=date_to)
+    figures.by_status = {s: Figure() for s in Status.values}
+    figures.entries = {s: Figure() for s in Status.values}
+    for status, h, p, _d, _l in rows:
+        figures.by_status[status] = Figure(h, p)
+    if date_from or date_to:
+        for status, (h, p) in entries(paths, date_from, min(date_to or as_of, as_of)).items():
+            figures.entries[status] = Figure(h, p)
+    return figures
+
+
+def registered(paths: list[str]) -> tuple[int, int]:
+    """Every household of the subtrees (with a status or not) and its members."""
+    totals = households(paths).aggregate(h=Sum("households"), p=Sum("persons"))
+    return totals["h"] or 0, totals["p"] or 0
+
+
+# -- 七清's 帮扶工作 --------------------------------------------------------------------------
+
+
+def paired(paths: list[str], day: datetime.date) -> int:
+    """Households of the subtrees with at least one pairing in force on ``day``."""
+    refresh(REACH)
+    qs = _under(PairTally.objects.filter(start__lte=day), paths).filter(
+        Q(end__isnull=True) | Q(end__gte=day)
+    )
+    return qs.aggregate(n=Sum("households"))["n"] or 0
+
+
+def reached(paths: list[str], start: datetime.date, end: datetime.date) -> tuple[int, int, int]:
+    """Activities that reached the subtrees' households within the range, the 户次 they count
+    (each activity once), and the households visited (by activities that count households)."""
+    refresh(REACH)
+    sums = _under(ReachTally.objects.filter(date__gte=start, date__lte=end), paths).aggregate(
+        n=Sum("activities"), hv=Sum("household_visits")
+    )
+    activities, visits = sums["n"] or 0, sums["hv"] or 0
+    # An activity that reached several units of the subtrees is on each unit's row: once only.
+    seen: dict[int, int] = {}
+    spans = _under(ReachSpan.objects.filter(date__gte=start, date__lte=end), paths)
+    for activity_id, household_visits in spans.values_list("activity_id", "household_visits"):
+        if activity_id in seen:
+            activities -= 1
+            visits -= household_visits
+        seen[activity_id] = household_visits
+    return activities, visits, households_reached(paths, start, end)
+
+
+def households_reached(paths: list[str], start: datetime.date, end: datetime.date) -> int:
+    """Households visited within the range: each household's first visit in it is the one
+    whose previous visit lies before the range. The summary keeps the previous visit's month;
+    for a range starting within a month, the households last visited earlier in that month
+    (and again within the range) are counted from the records."""
+    first_of_month = start.replace(day=1)
+    visits = _under(VisitTally.objects.filter(date__gte=start, date__lte=end), paths)
+    n = (
+        visits.filter(
+            Q(previous_month__isnull=True) | Q(previous_month__lt=first_of_month)
+        ).aggregate(n=Sum("n"))["n"]
+        or 0
+    )
+    if start == first_of_month:
+        return n
+    from django.db.models import Exists, OuterRef
+
+    from bangfu.activities.models import ActivityLink
+
+    def links(a: datetime.date, b: datetime.date) -> QuerySet:
+        return ActivityLink.objects.filter(
+            activity__counts="households", activity__date__gte=a, activity__date__lte=b
+        )
+
+    earlier = links(first_of_month, start - datetime.timedelta(days=1)).exclude(household=None)
+    earlier = earlier.filter(subtrees_q("household__org__path", paths))
+    again = links(start, end).filter(household_id=OuterRef("household_id"))
+    return n + earlier.filter(Exists(again)).values("household_id").distinct().count()
