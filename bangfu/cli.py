@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "(every obligation owed as of a date, coverage and a summary)",
     "notify": "每日提醒: bangfu notify [--date DATE] [--dry-run] [--org CODE] [--enqueue] "
     "(build and send the daily digests of due and overdue items; idempotent)",
+    "summaries": "统计汇总表: bangfu summaries [--rebuild] [--format json] "
+    "(recount the reports' summary tables where the records changed)",
     "db_worker": "后台任务进程, 执行排队的任务 (run queued background tasks; django-tasks-db)",
     "createadmin": "新建系统管理员账号 (create a system administrator account)",
     "migrate": "建立或升级数据库表结构 (create or upgrade the database schema)",

@@ -207,6 +207,13 @@ KEY_FIELDS = {
 }
 
 
+def amount_given(qs: QuerySet[LedgerEntry]) -> Decimal:
+    """The 元 given in ``qs``: :func:`totals`' total amount (posted, not 拨入; a reversal, posted
+    too, takes its original out), in one aggregate when nothing else is needed."""
+    posted = qs.filter(status=Status.POSTED).exclude(direction=Direction.IN).order_by()
+    return posted.aggregate(amount=Sum("amount"))["amount"] or Decimal(0)
+
+
 def totals(qs: QuerySet[LedgerEntry], *, by: str = "category") -> Totals:
     """Posted totals of ``qs`` grouped by ``by`` (a key of :data:`DIMENSIONS`)."""
     if by not in DIMENSIONS:

@@ -113,7 +113,8 @@ class StatusEntryTally(models.Model):
 
 
 class ActivityTally(models.Model):
-    """Activities a unit did per program, day and type: 次数, 户次 and 人次."""
+    """Activities a unit did per program, day and type: 次数, 户次 and 人次, and the 元 and 册
+    their posted ledger entries gave (not 拨入; a posted reversal takes its original out)."""
 
     org = _org()
     program_id = models.BigIntegerField()
@@ -122,6 +123,8 @@ class ActivityTally(models.Model):
     n = models.IntegerField()
     household_visits = models.IntegerField()
     person_times = models.IntegerField()
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    books = models.DecimalField(max_digits=16, decimal_places=2, default=0)
 
     class Meta:
         indexes = [models.Index(fields=["org", "date"], name="reports_atally_org_date")]

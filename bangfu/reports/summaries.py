@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from bangfu.registry.selectors import StatusFigures
 
 CHUNK = 500  # units recounted per statement
+BOOK_UNIT = "册"  # the books (图书) of the activity report
 LOCK = {REGISTRY: 732_001, ACTIVITIES: 732_002, REACH: 732_003}  # PostgreSQL advisory lock keys
 
 
@@ -91,15 +92,22 @@ def rebuild() -> dict[str, int]:
     from bangfu.registry.models import Household
 
     with transaction.atomic():
-        StaleUnit.objects.all().delete()
-        HouseholdTally.objects.all().delete()
-        MemberTally.objects.all().delete()
-        StatusEntryTally.objects.all().delete()
-        ActivityTally.objects.all().delete()
-        for model in (ReachTally, ReachSpan, VisitTally, PairTally):
-            model.objects.all().delete()
-        for part, model in ((REGISTRY, Household), (ACTIVITIES, Activity), (REACH, Household)):
-            ids = model.objects.order_by().values_list("org_id", flat=True).distinct()
+        for table in (
+            StaleUnit,
+            HouseholdTally,
+            MemberTally,
+            StatusEntryTally,
+            ActivityTally,
+            ReachTally,
+            ReachSpan,
+            VisitTally,
+            PairTally,
+        ):
+            table.objects.all().delete()
+        households = Household.objects.order_by().values_list("org_id", flat=True).distinct()
+        activities = Activity.objects.order_by().values_list("org_id", flat=True).distinct()
+        for part, units in ((REGISTRY, households), (ACTIVITIES, activities), (REACH, households)):
+            ids = list(units)
             StaleUnit.objects.bulk_create(
                 [StaleUnit(part=part, org_id=pk) for pk in ids], batch_size=2000
             )
@@ -111,7 +119,7 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[i : i + CHUNK]
 
 
-def _in(ids: list[int]) -> str:
+def _in(ids: list[Any]) -> str:
     return ", ".join(["%s"] * len(ids))
 
 
@@ -273,16 +281,27 @@ def _in_force(rows: Iterable[tuple[int, int, datetime.date, datetime.date | None
 
 
 def _recount_activities(units: list[int]) -> None:
+    from bangfu.ledger.models import Direction, Status
+
     ActivityTally.objects.filter(org_id__in=units).delete()
+    marks = _in(units)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO reports_activitytally
-                (org_id, program_id, date, type, n, household_visits, person_times)
-            SELECT org_id, program_id, date, type, COUNT(*), SUM(household_visits),
-                SUM(person_times)
-            FROM activities_activity WHERE org_id IN ({_in(units)})
-            GROUP BY org_id, program_id, date, type""",
-            units,
+                (org_id, program_id, date, type, n, household_visits, person_times, amount,
+                 books)
+            SELECT a.org_id, a.program_id, a.date, a.type, COUNT(*), SUM(a.household_visits),
+                SUM(a.person_times), COALESCE(SUM(g.amount), 0), COALESCE(SUM(g.books), 0)
+            FROM activities_activity a LEFT JOIN (
+                SELECT e.activity_id, SUM(COALESCE(e.amount, 0)) AS amount,
+                    SUM(CASE WHEN e.goods_unit = %s THEN e.quantity END) AS books
+                FROM ledger_ledgerentry e
+                JOIN activities_activity x ON x.id = e.activity_id
+                WHERE x.org_id IN ({marks}) AND e.status = %s AND e.direction <> %s
+                GROUP BY e.activity_id) g ON g.activity_id = a.id
+            WHERE a.org_id IN ({marks})
+            GROUP BY a.org_id, a.program_id, a.date, a.type""",
+            [BOOK_UNIT, *units, Status.POSTED.value, Direction.IN.value, *units],
         )
 
 

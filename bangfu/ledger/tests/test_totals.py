@@ -230,3 +230,16 @@ def test_totals_are_scoped_like_the_list(world):
     assert result.total.household_times == 2
     result, rows = _rows(world, "category", user=world.outsider)
     assert rows == {} and result.total.amount == 0
+
+
+def test_amount_given_is_the_totals_amount(world):
+    from bangfu.ledger.selectors import amount_given
+
+    wrong = posted(world, amount=Decimal("3000"), date=D(2026, 1, 28))
+    entry_reverse(actor=world.admin, entry=wrong, reason="对象有误", date=D(2026, 3, 2))
+    result, _ = _rows(world, "category")
+    entries = entry_list(user=world.admin)
+    # 拨入 (300,000 元 income), the draft and the reversed 3,000 元 are not given.
+    assert amount_given(entries) == result.total.amount == Decimal("256600.00")
+    march = entries.filter(date__gte=D(2026, 3, 1), date__lte=D(2026, 3, 31))
+    assert amount_given(march) == totals(march).total.amount == Decimal("-3000.00")

@@ -151,15 +151,7 @@ def build(*, user: User, params: Params) -> Report:
         grouped, grouped_before = _counts(acts), _counts(acts_before)
     type_now, type_before = _by(grouped, 3), _by(grouped_before, 3)
     total_now, total_before = _total(grouped), _total(grouped_before)
-    if paths is not None:
-        # The same entries, joined to their activities instead of a list of a million ids.
-        given = LedgerEntry.objects.filter(
-            summaries.subtrees_q("activity__org__path", paths),
-            activity__date__gte=start,
-            activity__date__lte=end,
-        )
-    else:
-        given = LedgerEntry.objects.filter(activity__in=acts.values("pk"))
+    given = LedgerEntry.objects.filter(activity__in=acts.values("pk"))
 
     # By type, with the year before.
     by_type = Table(
@@ -178,7 +170,16 @@ def build(*, user: User, params: Params) -> Report:
         note=_("上年同期: %(a)s至%(b)s; 金额和图书为活动登记的已入账台帐。")
         % {"a": before_start.isoformat(), "b": before_end.isoformat()},
     )
-    money_by_type = _given_by_type(given)
+    if paths is not None:
+        money_by_type = {
+            code: (amount or Decimal(0), books or Decimal(0))
+            for code, amount, books in summaries.activities(paths, start, end)
+            .order_by()
+            .values_list("type")
+            .annotate(amount=Sum("amount"), books=Sum("books"))
+        }
+    else:
+        money_by_type = _given_by_type(given)
     # Most activities first, then by type.
     types = sorted(type_now, key=lambda t: (-type_now[t][0], t))
     types += [

@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from bangfu.activities.models import ActivityLink
 from bangfu.activities.selectors import activity_list, figures, filter_period
 from bangfu.core.tree import prefix_q
-from bangfu.ledger.models import LedgerEntry
-from bangfu.ledger.selectors import entry_list, totals
+from bangfu.ledger.selectors import amount_given, entry_list, wan
 from bangfu.orgs.models import Org
 from bangfu.registry.choices import (
     CHILD_RELATIONS,
@@ -283,7 +282,7 @@ def build(*, user: User, params: Params) -> Report:
     work_done.add(_("已结对"), [paired], link=url("pairings:pairing_list", **org))
     work_done.close([n_households], other_label=_("未结对"))
     entries = filter_period(entries, params.start, params.end)
-    given = totals(LedgerEntry.objects.filter(pk__in=entries.values("pk"))).total
+    given = wan(amount_given(entries))
     activity_link = url(
         "activities:activity_list",
         start=params.start.isoformat(),
@@ -293,7 +292,7 @@ def build(*, user: User, params: Params) -> Report:
     work_done.add(_("期间帮扶活动 (次)"), [n_activities], kind=MEMO, link=activity_link)
     work_done.add(_("期间走访 (户次)"), [n_visits], kind=MEMO, link=activity_link)
     work_done.add(_("期间涉及户数"), [n_reached], kind=MEMO)
-    work_done.add(_("期间发放 (万元)"), [given.amount_wan], kind=MEMO)
+    work_done.add(_("期间发放 (万元)"), [given], kind=MEMO)
     report.tables.append(work_done)
 
     report.sentence = _(
@@ -317,7 +316,7 @@ def build(*, user: User, params: Params) -> Report:
         "start": params.start.isoformat(),
         "end": params.end.isoformat(),
         "visits": n_visits,
-        "wan": given.amount_wan,
+        "wan": given,
     }
     return report
 

@@ -7,7 +7,8 @@ What marks what:
 - members (insert, update, delete) and status steps: the unit of their household;
 - persons (update of birth date, schooling or work): the units of the households they belong
   to (a new person belongs to none yet; a deleted one leaves through its members);
-- activities (insert, update, delete): the unit that did it, old and new;
+- activities (insert, update, delete): the unit that did it, old and new; ledger entries, the
+  unit that did their activity (the 元 and 册 an activity gave);
 - for 七清's 帮扶工作 (part ``reach``): activity links and pairings (insert, update, delete),
   the unit of their household; activities (update of date, counting or 户次), the units of the
   households they reached; households, their unit, old and new.
@@ -27,6 +28,11 @@ TARGETS = [
     ("registry_member", REGISTRY, HOUSEHOLD_ORG),
     ("registry_statuschange", REGISTRY, HOUSEHOLD_ORG),
     ("activities_activity", ACTIVITIES, "{row}.org_id"),
+    (
+        "ledger_ledgerentry",
+        ACTIVITIES,
+        "(SELECT org_id FROM activities_activity WHERE id = {row}.activity_id)",
+    ),
     ("registry_household", REACH, "{row}.org_id"),
     ("activities_activitylink", REACH, HOUSEHOLD_ORG),
     ("pairings_pairing", REACH, HOUSEHOLD_ORG),
@@ -165,6 +171,7 @@ class Migration(migrations.Migration):
         ("registry", "0002_income_lines"),
         ("activities", "0002_links_program_type_index"),
         ("pairings", "0002_plans"),
+        ("ledger", "0002_posted_entries_immutable"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]

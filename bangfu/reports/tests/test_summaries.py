@@ -229,6 +229,22 @@ def test_activity_report_equals_the_records(world):
             params = Params(org=org, as_of=AS_OF, date_from=date_from, date_to=AS_OF)
             fast, slow = _both("activities", world.admin, params)
             assert fast == slow, (org, date_from)
+    # Reversing an activity's posted ledger entry takes its 元 out at once.
+    from bangfu.ledger.models import LedgerEntry
+    from bangfu.ledger.services import entry_reverse
+
+    params = Params(org=world.a, as_of=AS_OF, date_from=START, date_to=AS_OF)
+    money = build("activities", user=world.admin, params=params).table("type").total
+    entry = LedgerEntry.objects.filter(
+        status="posted", activity__date__gte=START, amount__gt=0
+    ).first()
+    assert entry is not None and money is not None
+    entry_reverse(actor=world.admin, entry=entry, reason="对象有误", date=entry.date)
+    fast, slow = _both("activities", world.admin, params)
+    assert fast == slow
+    after_reversal = build("activities", user=world.admin, params=params).table("type").total
+    assert after_reversal is not None
+    assert after_reversal.values[3] == money.values[3] - entry.amount
     # Deleting activities is seen at once.
     params = Params(org=world.a, as_of=AS_OF, date_from=START, date_to=AS_OF)
     before = build("activities", user=world.admin, params=params).table("type").total
