@@ -27,7 +27,12 @@ of 2024-12-31, read by the system administrator's reach:
 - every report kind's ``bangfu.reports.reports.build`` — what the page, the files and
   ``bangfu report KIND`` run before rendering (median of ``--repeat``, after one untimed warm-up
   build of the same report, as on a running server);
-- the naive baseline, three of them, each *loading the raw rows into Python and grouping them
+- the summary tables' upkeep first: every unit recounted from the records (``bangfu summaries
+  --rebuild``), then the first refresh after one change in one village, per part;
+- a naive GROUP BY: one aggregate SQL statement over the subtree's raw rows for the report's
+  main table (households and members by status; members by relation, schooling and work;
+  activities by type and month), timed once;
+- the naive Python baseline, three of them, each *loading the raw rows into Python and grouping them
   there* (the straightforward way without aggregate SQL): ``status``: every household of the
   subtree with each of its status steps and its members' count, the as-of status found per
   household in Python; ``qiqing``: every member row of the subtree joined to its household and
@@ -378,7 +383,7 @@ def measure(repeat: int) -> dict:
     user = command_actor(None)
     county = Org.objects.get(code="450123")
     town = Org.objects.get(code="450123001")
-    out: dict = {"vendor": connection.vendor, "runs": []}
+    out: dict = {"vendor": connection.vendor, "runs": [], "summaries": maintain()}
     for scope, org in (("county", county), ("township", town)):
         params = Params(org=org, as_of=AS_OF, date_from=START, date_to=AS_OF)
         for kind in KINDS:
@@ -395,6 +400,9 @@ def measure(repeat: int) -> dict:
                 naive = NAIVE_BUILDERS[kind](org)
                 run["naive_seconds"] = time.perf_counter() - started
                 run["check"] = check(kind, report, naive)
+                started = time.perf_counter()
+                group_by(kind, org)
+                run["group_by_seconds"] = time.perf_counter() - started
             out["runs"].append(run)
             print(f"  {scope} {kind}: {run['seconds']:.3f} s", file=sys.stderr, flush=True)
     out["rss_peak_mb"] = rss_peak_mb()
@@ -411,6 +419,87 @@ def measure(repeat: int) -> dict:
                 shown.append(f"{name}={cursor.fetchone()[0]}")
         out["settings"] = ", ".join(shown)
     return out
+
+
+def maintain() -> dict:
+    """The summary tables' upkeep: every unit recounted from the records (what a new
+    installation's first report, or ``bangfu summaries --rebuild``, does), then the first read
+    after one change in one village (a household's degree; an activity's 户次; a visit linked)."""
+    from django.db import connection
+
+    from bangfu.activities.models import Activity, ActivityLink
+    from bangfu.registry.models import Household
+    from bangfu.reports import summaries
+    from bangfu.reports.models import ACTIVITIES, REACH, REGISTRY
+
+    started = time.perf_counter()
+    summaries.rebuild()
+    out: dict = {"rebuild_seconds": time.perf_counter() - started, "rows": {}}
+    with connection.cursor() as cursor:
+        for table in (
+            "householdtally",
+            "membertally",
+            "statusentrytally",
+            "activitytally",
+            "reachtally",
+            "visittally",
+            "pairtally",
+        ):
+            cursor.execute(f"SELECT COUNT(*) FROM reports_{table}")
+            out["rows"][table] = cursor.fetchone()[0]
+    link = ActivityLink.objects.exclude(household=None).order_by("pk").first()
+    Household.objects.filter(pk=link.household_id).update(difficulty="deep")
+    Activity.objects.filter(pk=link.activity_id).update(household_visits=1)
+    unit = Household.objects.get(pk=link.household_id).org_id
+    units = Household.objects.filter(org_id=unit).count()
+    for part in (REGISTRY, ACTIVITIES, REACH):
+        started = time.perf_counter()
+        summaries.refresh(part)
+        out[f"one_unit_{part}_seconds"] = time.perf_counter() - started
+    out["unit_households"] = units
+    print(
+        f"  summaries: rebuilt in {out['rebuild_seconds']:.1f} s; one village "
+        f"({units:,} households) recounted in "
+        + ", ".join(
+            f"{p} {out[f'one_unit_{p}_seconds']:.2f} s" for p in (REGISTRY, ACTIVITIES, REACH)
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
+    return out
+
+
+def group_by(kind: str, org) -> list:
+    """The naive aggregate SQL: one GROUP BY over the subtree's raw rows for the report's main
+    table (status: households and members by status; 七清: members by relation, schooling and
+    work; activities: 次数, 户次, 人次 by type and month in the range)."""
+    from django.db import connection
+
+    like = org.path + "%"
+    month = (
+        "date_trunc('month', a.date)"
+        if connection.vendor == "postgresql"
+        else "strftime('%Y-%m', a.date)"
+    )
+    sql = {
+        "status": """SELECT h.status, COUNT(DISTINCT h.id), COUNT(m.id)
+            FROM registry_household h JOIN orgs_org o ON o.id = h.org_id
+            LEFT JOIN registry_member m ON m.household_id = h.id
+            WHERE o.path LIKE %s GROUP BY h.status""",
+        "qiqing": """SELECT m.relation, p.schooling, p.employment, COUNT(*)
+            FROM registry_member m JOIN registry_household h ON h.id = m.household_id
+            JOIN registry_person p ON p.id = m.person_id JOIN orgs_org o ON o.id = h.org_id
+            WHERE o.path LIKE %s GROUP BY m.relation, p.schooling, p.employment""",
+        "activities": f"""SELECT a.type, {month}, COUNT(*), SUM(a.household_visits),
+            SUM(a.person_times)
+            FROM activities_activity a JOIN orgs_org o ON o.id = a.org_id
+            WHERE o.path LIKE %s AND a.date >= %s AND a.date <= %s
+            GROUP BY a.type, {month}""",
+    }[kind]
+    params = [like] if kind != "activities" else [like, START, AS_OF]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _subtree(org) -> str:
@@ -601,15 +690,31 @@ def report(results: list[dict], args: argparse.Namespace, loads: list[str]) -> N
         f"median of {args.repeat} builds after a warm-up; baseline: one run"
     )
     print()
-    print("| database | subtree | report | seconds | naive baseline s | baseline ÷ report |")
-    print("| --- | --- | --- | ---: | ---: | ---: |")
+    for r in results:
+        m = r["summaries"]
+        print(
+            f"{r['label']} summary tables: every unit recounted in {m['rebuild_seconds']:.1f} s "
+            f"({', '.join(f'{k} {v:,}' for k, v in m['rows'].items())} rows); one village of "
+            f"{m['unit_households']:,} households recounted after a change in "
+            f"{m['one_unit_registry_seconds']:.2f} s (registry), "
+            f"{m['one_unit_activities_seconds']:.2f} s (activities), "
+            f"{m['one_unit_reach_seconds']:.2f} s (帮扶工作)"
+        )
+    print()
+    print(
+        "| database | subtree | report | seconds | naive GROUP BY s | GROUP BY ÷ report "
+        "| naive Python s | Python ÷ report |"
+    )
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
     problems = []
     for r in results:
         for run in r["runs"]:
             naive = run.get("naive_seconds")
+            grouped = run.get("group_by_seconds")
             scope = "county (100%)" if run["scope"] == "county" else "township (10%)"
             print(
                 f"| {r['label']} | {scope} | {run['kind']} | {run['seconds']:.3f} | "
+                + (f"{grouped:.2f} | {grouped / run['seconds']:.1f}× | " if grouped else "— | — | ")
                 + (f"{naive:.2f} | {naive / run['seconds']:.1f}× |" if naive else "— | — |")
             )
             if naive and not run["check"]:

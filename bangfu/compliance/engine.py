@@ -169,12 +169,15 @@ def _windows_sql(
         params += [w.start, w.end]
     end = _q("end")
     extra, extra_params = _pairing_filter(pairing_ids)
+    # The same pairings inside the count, so that a subset does not count the whole program's
+    # links (the database does not carry an IN list across the join into the grouping).
+    links = extra.replace("p.id", "l.pairing_id")
     sql = f"""
         WITH w(idx, ws, we, req) AS (VALUES {rows}),
         c AS (
             SELECT l.pairing_id AS pairing_id, w.idx AS idx, COUNT(*) AS n
             FROM activities_activitylink l JOIN w ON l.date >= w.ws AND l.date <= w.we
-            WHERE l.program_id = %s AND l.type IN ({_in(types)}) AND l.date <= {d}
+            WHERE l.program_id = %s AND l.type IN ({_in(types)}) AND l.date <= {d}{links}
             GROUP BY l.pairing_id, w.idx
         )
         SELECT p.id, w.idx, COALESCE(c.n, 0) AS done,
@@ -184,7 +187,7 @@ def _windows_sql(
         LEFT JOIN c ON c.pairing_id = p.id AND c.idx = w.idx
         WHERE p.program_id = %s{extra}
     """  # noqa: S608 (placeholders and fixed fragments only)
-    params += [program.pk, *types, as_of, as_of, program.pk, *extra_params]
+    params += [program.pk, *types, as_of, *extra_params, as_of, program.pk, *extra_params]
     return sql, params
 
 
