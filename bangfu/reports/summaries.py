@@ -4,8 +4,9 @@ let a report over a subtree of a million households add up a few thousand rows.
 :func:`refresh` recounts the units the triggers marked stale, from the records, in one
 transaction; :func:`reach` says which subtrees a reader's report may take from the summaries
 (None when it must read the records: a helper's reach includes single households of their
-pairings, which no unit's rows describe). The readers below refresh first, so what they return
-always equals the records.
+pairings, which no unit's rows describe). :func:`reach` and :func:`whole_subtree` refresh the
+parts a report reads before it reads them, so what the readers below return equals the
+records.
 """
 
 # The SQL here is built from table names, this module's constants and placeholders only.
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from bangfu.core.tree import any_prefix_q, collapse_prefixes
@@ -308,38 +309,62 @@ def _recount_activities(units: list[int]) -> None:
 # -- who may read them ----------------------------------------------------------------------
 
 
-def reach(user: User, org: Org | None) -> list[str] | None:
+def reach(
+    user: User, org: Org | None, parts: tuple[str, ...] = (REGISTRY, REACH)
+) -> list[str] | None:
     """The unit paths whose subtrees make up what ``user`` reads under ``org`` (every unit:
-    ``org`` None), or None when the reader's reach is not made of whole subtrees (a helper's
-    own pairings), so the report must read the records."""
+    ``org`` None), with the summary tables of ``parts`` brought up to date; or None when the
+    report must read the records: the reader's reach is not made of whole subtrees (a helper's
+    own pairings), or the summaries cannot be refreshed now (see :func:`fresh`)."""
     from bangfu.accounts.scope import scope_of
 
     scope = scope_of(user)
+    paths: list[str] | None
     if scope.is_sysadmin:
-        return [org.path] if org is not None else [""]
-    if scope.helper_org_ids:
+        paths = [org.path] if org is not None else [""]
+    elif scope.helper_org_ids:
         return None
-    paths = list(scope.read_paths)
-    if org is None:
-        return collapse_prefixes(paths)
-    if any(org.path.startswith(p) for p in paths):
-        return [org.path]
-    return collapse_prefixes([p for p in paths if p.startswith(org.path)])
+    elif org is None:
+        paths = collapse_prefixes(list(scope.read_paths))
+    elif any(org.path.startswith(p) for p in scope.read_paths):
+        paths = [org.path]
+    else:
+        paths = collapse_prefixes([p for p in scope.read_paths if p.startswith(org.path)])
+    return paths if fresh(*parts) else None
 
 
-def whole_subtree(user: User, org: Org | None) -> list[str] | None:
+def whole_subtree(
+    user: User, org: Org | None, parts: tuple[str, ...] = (ACTIVITIES,)
+) -> list[str] | None:
     """``[org.path]`` (``[""]``: everything) when ``user`` reads every record under ``org``
-    (the system administrator, or ``org`` inside the units they read), else None: what they
-    read under ``org`` is not whole subtrees (activities reach a reader through programs and
-    beneficiaries too), so the report must read the records."""
+    (the system administrator, or ``org`` inside the units they read), with the summary tables
+    of ``parts`` brought up to date; else None: what they read under ``org`` is not whole
+    subtrees (activities reach a reader through programs and beneficiaries too), or the
+    summaries cannot be refreshed now, so the report must read the records."""
     from bangfu.accounts.scope import scope_of
 
     scope = scope_of(user)
     if scope.is_sysadmin:
-        return [org.path] if org is not None else [""]
-    if org is not None and any(org.path.startswith(p) for p in scope.read_paths):
-        return [org.path]
-    return None
+        paths = [org.path] if org is not None else [""]
+    elif org is not None and any(org.path.startswith(p) for p in scope.read_paths):
+        paths = [org.path]
+    else:
+        return None
+    return paths if fresh(*parts) else None
+
+
+def fresh(*parts: str) -> bool:
+    """Refresh ``parts``; False when that must wait (on SQLite, another writer — a long import
+    — holds the database past the busy timeout): the report then reads the records instead of
+    failing or showing figures older than the records."""
+    try:
+        for part in parts:
+            refresh(part)
+    except OperationalError:
+        if connection.vendor != "sqlite":
+            raise
+        return False
+    return True
 
 
 def subtrees_q(field: str, paths: list[str]) -> Q:
@@ -355,13 +380,11 @@ def _under(qs: QuerySet, paths: list[str]) -> QuerySet:
 
 
 def households(paths: list[str]) -> QuerySet[HouseholdTally]:
-    """The household rows of the subtrees, after a refresh."""
-    refresh(REGISTRY)
+    """The household rows of the subtrees (as fresh as the last refresh: :func:`reach`)."""
     return _under(HouseholdTally.objects.all(), paths)
 
 
 def members(paths: list[str]) -> QuerySet[MemberTally]:
-    refresh(REGISTRY)
     return _under(MemberTally.objects.all(), paths)
 
 
@@ -384,7 +407,6 @@ def entries(
 ) -> dict[str, tuple[int, int]]:
     """Households (and their persons) that entered each status within the range: the steps in
     it whose previous step into the same status lies before it (or that have none)."""
-    refresh(REGISTRY)
     qs = _under(StatusEntryTally.objects.all(), paths).filter(date__lte=date_to)
     if date_from is not None:
         qs = qs.filter(date__gte=date_from).filter(
@@ -399,8 +421,8 @@ def entries(
 def activities(
     paths: list[str], start: datetime.date, end: datetime.date
 ) -> QuerySet[ActivityTally]:
-    """The activity rows of the subtrees within the range, after a refresh."""
-    refresh(ACTIVITIES)
+    """The activity rows of the subtrees within the range (refreshed by
+    :func:`whole_subtree`)."""
     return _under(ActivityTally.objects.filter(date__gte=start, date__lte=end), paths)
 
 
@@ -453,7 +475,6 @@ def registered(paths: list[str]) -> tuple[int, int]:
 
 def paired(paths: list[str], day: datetime.date) -> int:
     """Households of the subtrees with at least one pairing in force on ``day``."""
-    refresh(REACH)
     qs = _under(PairTally.objects.filter(start__lte=day), paths).filter(
         Q(end__isnull=True) | Q(end__gte=day)
     )
@@ -463,7 +484,6 @@ def paired(paths: list[str], day: datetime.date) -> int:
 def reached(paths: list[str], start: datetime.date, end: datetime.date) -> tuple[int, int, int]:
     """Activities that reached the subtrees' households within the range, the 户次 they count
     (each activity once), and the households visited (by activities that count households)."""
-    refresh(REACH)
     sums = _under(ReachTally.objects.filter(date__gte=start, date__lte=end), paths).aggregate(
         n=Sum("activities"), hv=Sum("household_visits")
     )

@@ -13,6 +13,7 @@ from bangfu.registry.models import Member
 from bangfu.registry.selectors import household_list, status_figures
 from bangfu.reports import summaries
 from bangfu.reports.base import MEMO, Params, Report, Table, url
+from bangfu.reports.models import REGISTRY
 
 if TYPE_CHECKING:
     from bangfu.accounts.models import User
@@ -26,7 +27,7 @@ def build(*, user: User, params: Params) -> Report:
     if params.org is not None:
         households = households.filter(prefix_q("org__path", params.org.path))
     ranged = bool(params.date_from or params.date_to)
-    paths = summaries.reach(user, params.org)
+    paths = summaries.reach(user, params.org, parts=(REGISTRY,))
     figures = None
     if paths is not None:
         figures = summaries.status_figures(

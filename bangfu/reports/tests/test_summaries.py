@@ -10,6 +10,8 @@ import random
 from contextlib import contextmanager
 from unittest import mock
 
+import pytest
+
 from bangfu.activities.models import Activity, ActivityLink
 from bangfu.pairings.models import Pairing
 from bangfu.registry.choices import Employment, Relation, Schooling, Status
@@ -214,6 +216,7 @@ def test_status_before_the_last_step_reads_the_history(world):
     _random_registry(world, random.Random(3))
     last = max(StatusChange.objects.values_list("date", flat=True))
     params = Params(org=None, as_of=last - datetime.timedelta(days=30))
+    summaries.refresh_all()
     assert (
         summaries.status_figures([""], as_of=params.as_of, org=None, date_from=None, date_to=None)
         is None
@@ -331,3 +334,27 @@ def test_helpers_table_names_helpers_up_to_a_limit(world, monkeypatch):
     assert capped.total is not None and named.total is not None
     assert capped.total.values[0] == named.total.values[0]
     assert "不逐人列出" in capped.note
+
+
+def test_a_locked_database_makes_the_report_read_the_records(world, monkeypatch):
+    """On SQLite a long import holds the write lock; a report that cannot refresh the
+    summaries then reads the records (on PostgreSQL refreshes wait their turn instead)."""
+    from django.db import OperationalError, connection
+
+    household_with_members(world.a1v, 2, statuses=[(D(2024, 1, 1), "assisting")])
+    params = Params(org=world.a, as_of=D(2024, 6, 30), date_from=D(2024, 1, 1))
+    expected = build("status", user=world.admin, params=params).as_json()
+    household_with_members(world.a1v, 3, statuses=[(D(2024, 2, 1), "assisting")])
+
+    def locked(part):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(summaries, "refresh", locked)
+    if connection.vendor != "sqlite":
+        with pytest.raises(OperationalError):
+            build("status", user=world.admin, params=params)
+        return
+    report = build("status", user=world.admin, params=params).as_json()
+    assert report != expected  # the new household is counted: read from the records
+    assert report["by_status"]["帮扶中"] == {"households": 2, "persons": 5}
+    assert StaleUnit.objects.filter(part=REGISTRY).exists()  # nothing was refreshed
