@@ -247,19 +247,36 @@ def totals(qs: QuerySet[LedgerEntry], *, by: str = "category") -> Totals:
     # it made (money and goods of one activity are one aid); a reversal takes its entry out.
     aids: dict[tuple[Any, ...], int] = defaultdict(int)
     labels: dict[tuple[Any, ...], tuple[str, str, str]] = {}
-    counted = posted.filter(direction=Direction.OUT).annotate(month=TruncMonth("date"))
+    counted = posted.filter(direction=Direction.OUT)
+    if "month" in fields:
+        counted = counted.annotate(month=TruncMonth("date"))
     recipients = ("household_id", "person_id", "recipient_org_id")
-    aid_fields = dict.fromkeys((*fields, *recipients, "id", "activity_id", "reverses_id"))
-    for entry in counted.values(*aid_fields):
-        recipient = (entry["household_id"], entry["person_id"], entry["recipient_org_id"])
-        if entry["activity_id"]:
-            aid: tuple[Any, ...] = ("a", entry["activity_id"], recipient)
+    names = list(dict.fromkeys((*fields, *recipients, "id", "activity_id", "reverses_id")))
+    household, person, org, pk, activity, reverses = (
+        names.index(n) for n in (*recipients, "id", "activity_id", "reverses_id")
+    )
+    keys: dict[tuple[Any, ...], tuple[str, str]] = {}
+    width = len(fields) if by != "recipient" else len(names)  # recipient: the ids count too
+    # Rows as tuples (a ledger of a million households has tens of thousands of entries a year);
+    # the key of an aid is read from the entry that made it, not from its reversal.
+    for values in counted.values_list(*names):
+        if values[activity]:
+            aid: tuple[Any, ...] = (
+                "a",
+                values[activity],
+                values[household],
+                values[person],
+                values[org],
+            )
         else:
-            aid = ("e", entry["reverses_id"] or entry["id"])
-        aids[aid] += -1 if entry["reverses_id"] else 1
-        kind = "h" if entry["household_id"] else "p" if entry["person_id"] else "o"
-        if aid not in labels or not entry["reverses_id"]:
-            labels[aid] = (*_key(entry, by), kind)
+            aid = ("e", values[reverses] or values[pk])
+        aids[aid] += -1 if values[reverses] else 1
+        if aid not in labels or not values[reverses]:
+            kind = "h" if values[household] else "p" if values[person] else "o"
+            shown = values[:width]  # the fields the key is made of: few distinct values
+            if shown not in keys:
+                keys[shown] = _key(dict(zip(names, values, strict=True)), by)
+            labels[aid] = (*keys[shown], kind)
     for aid, net in aids.items():
         if net <= 0:
             continue
