@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,9 @@ from bangfu.orgs.models import Org
 from bangfu.registry.choices import Cause, Status
 from bangfu.registry.models import StatusChange
 from bangfu.registry.selectors import household_list
+from bangfu.reports import summaries
 from bangfu.reports.base import child_of
+from bangfu.reports.models import REGISTRY
 
 if TYPE_CHECKING:
     from bangfu.accounts.models import User
@@ -53,16 +55,23 @@ def _month_key(value: Any) -> datetime.date:
 def trend(user: User, root: Org | None, day: datetime.date) -> Chart:
     """户次 and 人次 of the activities done in the subtree, by month, for twelve months."""
     months = months_back(day, 12)
-    qs = activity_list(user=user).filter(date__gte=months[0], date__lte=day)
-    if root is not None:
-        qs = qs.filter(prefix_q("org__path", root.path))
-    rows = {
-        _month_key(r["m"]): r
-        for r in qs.annotate(m=TruncMonth("date"))
-        .values("m")
-        .annotate(n=Count("id"), hv=Sum("household_visits"), pt=Sum("person_times"))
-        .order_by()
-    }
+    paths = summaries.whole_subtree(user, root)
+    grouped: QuerySet[Any, Any]
+    if paths is not None:
+        tallied = summaries.activities(paths, months[0], day).annotate(m=TruncMonth("date"))
+        grouped = tallied.values("m").annotate(
+            n=Sum("n"), hv=Sum("household_visits"), pt=Sum("person_times")
+        )
+    else:
+        qs = activity_list(user=user).filter(date__gte=months[0], date__lte=day)
+        if root is not None:
+            qs = qs.filter(prefix_q("org__path", root.path))
+        grouped = (
+            qs.annotate(m=TruncMonth("date"))
+            .values("m")
+            .annotate(n=Count("id"), hv=Sum("household_visits"), pt=Sum("person_times"))
+        )
+    rows = {_month_key(r["m"]): r for r in grouped.order_by()}
     labels = [f"{m.year}-{m.month:02d}" for m in months]
     series = [
         (_("活动次数"), "n", GOLD),
@@ -100,11 +109,24 @@ def units(user: User, root: Org | None, day: datetime.date) -> Chart:
     year_start = datetime.date(day.year, 1, 1)
     root_path = root.path if root is not None else ""
     visits_by: Counter[int | None] = Counter()
-    acts = activity_list(user=user).filter(date__gte=year_start, date__lte=day)
-    for path, n in acts.values_list("org__path").annotate(v=Sum("household_visits")).order_by():
+    paths = summaries.whole_subtree(user, root)
+    done: QuerySet[Any, Any]
+    if paths is not None:
+        done = summaries.activities(paths, year_start, day).values_list("org__path")
+        done = done.annotate(v=Sum("household_visits"))
+    else:
+        acts = activity_list(user=user).filter(date__gte=year_start, date__lte=day)
+        done = acts.values_list("org__path").annotate(v=Sum("household_visits"))
+    for path, n in done.order_by():
         visits_by[child_of(root_path, path)] += int(n or 0)
     counts_by: Counter[int | None] = Counter()
-    households = household_list(user=user).values_list("org__path").annotate(n=Count("id"))
+    paths = summaries.reach(user, root, parts=(REGISTRY,))
+    households: QuerySet[Any, Any]
+    if paths is not None:
+        households = summaries.households(paths).values_list("org__path")
+        households = households.annotate(n=Sum("households"))
+    else:
+        households = household_list(user=user).values_list("org__path").annotate(n=Count("id"))
     for path, n in households.order_by():
         counts_by[child_of(root_path, path)] += n
     names = [child.name for child in children]
@@ -127,11 +149,17 @@ def units(user: User, root: Org | None, day: datetime.date) -> Chart:
 
 def causes(user: User, root: Org | None) -> Chart:
     """Households by main cause of poverty or difficulty (those without one on their own)."""
-    qs = household_list(user=user)
-    if root is not None:
-        qs = qs.filter(prefix_q("org__path", root.path))
     labels = dict(Cause.choices)
-    rows = qs.values("main_cause").annotate(n=Count("id")).order_by("-n")
+    paths = summaries.reach(user, root, parts=(REGISTRY,))
+    rows: QuerySet[Any, Any]
+    if paths is not None:
+        tallied = summaries.households(paths).values("main_cause")
+        rows = tallied.annotate(n=Sum("households")).order_by("-n", "main_cause")
+    else:
+        qs = household_list(user=user)
+        if root is not None:
+            qs = qs.filter(prefix_q("org__path", root.path))
+        rows = qs.values("main_cause").annotate(n=Count("id")).order_by("-n", "main_cause")
     data = [{"name": str(labels.get(r["main_cause"], _("未填写"))), "value": r["n"]} for r in rows]
     option = {
         "color": PALETTE,
@@ -153,14 +181,22 @@ def causes(user: User, root: Org | None) -> Chart:
 def status_changes(user: User, root: Org | None, day: datetime.date) -> Chart:
     """Entries into each status by month, for twelve months (the flow of 动态管理)."""
     months = months_back(day, 12)
-    households = household_list(user=user)
-    if root is not None:
-        households = households.filter(prefix_q("org__path", root.path))
-    qs = StatusChange.objects.filter(
-        household__in=households.values("pk"), date__gte=months[0], date__lte=day
-    )
+    paths = summaries.reach(user, root, parts=(REGISTRY,))
+    grouped: QuerySet[Any, Any]
+    if paths is not None:
+        # Every step is on the summary (its households count the steps of a day and status).
+        steps = summaries.status_steps(paths, months[0], day).annotate(m=TruncMonth("date"))
+        grouped = steps.values("status", "m").annotate(n=Sum("households"))
+    else:
+        households = household_list(user=user)
+        if root is not None:
+            households = households.filter(prefix_q("org__path", root.path))
+        qs = StatusChange.objects.filter(
+            household__in=households.values("pk"), date__gte=months[0], date__lte=day
+        )
+        grouped = qs.annotate(m=TruncMonth("date")).values("status", "m").annotate(n=Count("id"))
     counts: dict[tuple[str, datetime.date], int] = {}
-    for r in qs.annotate(m=TruncMonth("date")).values("status", "m").annotate(n=Count("id")):
+    for r in grouped.order_by():
         counts[(r["status"], _month_key(r["m"]))] = r["n"]
     present = [s for s in Status.values if any(k[0] == s for k in counts)]
     labels = dict(Status.choices)

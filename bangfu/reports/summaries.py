@@ -418,6 +418,14 @@ def entries(
     return {status: (h or 0, p or 0) for status, h, p in rows}
 
 
+def status_steps(
+    paths: list[str], start: datetime.date, end: datetime.date
+) -> QuerySet[StatusEntryTally]:
+    """The status-step rows of the subtrees within the range (``households`` counts the steps
+    of a row's day, status and previous date)."""
+    return _under(StatusEntryTally.objects.filter(date__gte=start, date__lte=end), paths)
+
+
 def activities(
     paths: list[str], start: datetime.date, end: datetime.date
 ) -> QuerySet[ActivityTally]:

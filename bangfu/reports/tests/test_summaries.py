@@ -358,3 +358,17 @@ def test_a_locked_database_makes_the_report_read_the_records(world, monkeypatch)
     assert report != expected  # the new household is counted: read from the records
     assert report["by_status"]["帮扶中"] == {"households": 2, "persons": 5}
     assert StaleUnit.objects.filter(part=REGISTRY).exists()  # nothing was refreshed
+
+
+def test_dashboard_equals_the_records(world):
+    """The dashboard's trend, unit comparison, causes and status flow read the summaries; each
+    chart equals the one drawn from the records."""
+    from bangfu.reports.dashboard import charts
+
+    scale = make(world)
+    for root in (None, world.a, scale.org("甲镇")):
+        fast = [(c.key, c.option, c.empty) for c in charts(world.admin, root, AS_OF)]
+        with _from_records():
+            slow = [(c.key, c.option, c.empty) for c in charts(world.admin, root, AS_OF)]
+        assert fast == slow, root
+        assert not any(empty for key, _o, empty in fast if key != "compliance"), root
