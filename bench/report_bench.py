@@ -26,7 +26,7 @@ of 2024-12-31, read by the system administrator's reach:
 
 - every report kind's ``bangfu.reports.reports.build`` — what the page, the files and
   ``bangfu report KIND`` run before rendering (median of ``--repeat``, after one untimed warm-up
-  build of the same report, as on a running server);
+  build of the same report, as on a running server); and the dashboard's five charts;
 - the summary tables' upkeep first: every unit recounted from the records (``bangfu summaries
   --rebuild``), then the first refresh after one change in one village, per part;
 - a naive GROUP BY: one aggregate SQL statement over the subtree's raw rows for the report's
@@ -377,6 +377,7 @@ def measure(repeat: int) -> dict:
 
     from bangfu.orgs.models import Org
     from bangfu.reports.base import Params
+    from bangfu.reports.dashboard import charts
     from bangfu.reports.reports import build
     from bangfu.transfer.actors import command_actor
 
@@ -386,12 +387,18 @@ def measure(repeat: int) -> dict:
     out: dict = {"vendor": connection.vendor, "runs": [], "summaries": maintain()}
     for scope, org in (("county", county), ("township", town)):
         params = Params(org=org, as_of=AS_OF, date_from=START, date_to=AS_OF)
-        for kind in KINDS:
-            build(kind, user=user, params=params)  # warm-up
+        for kind in (*KINDS, "dashboard"):
+
+            def make(kind: str = kind, org=org, params=params):
+                if kind == "dashboard":  # the page's five charts
+                    return charts(user, org, AS_OF)
+                return build(kind, user=user, params=params)
+
+            make()  # warm-up
             times = []
             for _ in range(repeat):
                 started = time.perf_counter()
-                report = build(kind, user=user, params=params)
+                report = make()
                 times.append(time.perf_counter() - started)
             run: dict = {"scope": scope, "kind": kind, "seconds": statistics.median(times)}
             run["all_seconds"] = times
