@@ -55,7 +55,7 @@ LOCK = {REGISTRY: 732_001, ACTIVITIES: 732_002, REACH: 732_003}  # PostgreSQL ad
 
 
 def refresh(part: str) -> int:
-    """Recount the stale units of ``part`` (REGISTRY or ACTIVITIES) and clear the marks read;
+    """Recount the stale units of ``part`` (REGISTRY, ACTIVITIES or REACH) and clear the marks read;
     the number of units recounted. Refreshes of one part take turns (an advisory lock on
     PostgreSQL; SQLite's writers take turns anyway)."""
     if not StaleUnit.objects.filter(part=part).exists():
@@ -143,7 +143,6 @@ def _recount_registry(units: list[int]) -> None:
         f"CASE WHEN m.relation IN ({_in(children)}) AND p.schooling NOT IN ({_in(school)}) "
         f"THEN {_year('p.birth_date')} END"
     )
-    # Table names, placeholders and this module's constants only.
     statements: list[tuple[str, list[Any]]] = [
         (
             f"""INSERT INTO reports_householdtally
