@@ -251,7 +251,9 @@ def build(*, user: User, params: Params) -> Report:
     if paths is not None:
         paired = summaries.paired(paths, params.as_of)
         n_activities, n_visits, n_reached = summaries.reached(paths, params.start, params.end)
-        entries = entry_list(user=user).filter(summaries.subtrees_q("household__org__path", paths))
+        entries = entry_list(user=user).filter(
+            summaries.subtrees_q("household__org__path", paths), household__isnull=False
+        )
     else:
         paired = (
             Pairing.objects.filter(household__in=ids)

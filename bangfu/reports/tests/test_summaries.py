@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import random
 from contextlib import contextmanager
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -301,9 +302,31 @@ def test_reach_figures_equal_the_records(world):
         pairing.start = pairing.start + datetime.timedelta(days=40)
         pairing.end = pairing.start + datetime.timedelta(days=400)
         pairing.save()
+    # Money given to a unit, not a household: no household's 七清 counts it.
+    from bangfu.ledger.models import LedgerEntry
+
+    given = LedgerEntry.objects.filter(status="posted", household__isnull=False).first()
+    assert given is not None
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                org=given.org,
+                program=given.program,
+                category=given.category,
+                date=given.date,
+                amount=Decimal("9999.00"),
+                status="posted",
+                approver=given.approver,
+                posted_at=given.posted_at,
+                source_kind=given.source_kind,
+                source_org=given.source_org,
+                recipient_org=towns[0],
+            )
+        ]
+    )
     assert summaries.refresh_all()[REACH] > 0
     assert ReachSpan.objects.exists()
-    for org in (world.a, *towns, scale.org("甲村")):
+    for org in (None, world.a, *towns, scale.org("甲村")):
         for date_from in (START, D(2024, 3, 17), D(2024, 7, 1)):
             for as_of in (AS_OF, D(2024, 8, 20)):
                 params = Params(org=org, as_of=as_of, date_from=date_from, date_to=as_of)
