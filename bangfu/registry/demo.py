@@ -196,6 +196,34 @@ def household(ctx, org, code: str, *, workers: bool = False) -> None:
             transfer=base - wage - (base * Decimal("0.25")).quantize(Decimal("0.01")),
         )
         base = (base * Decimal("1.12")).quantize(Decimal("1"))
+    # A grown son or daughter in about a third of the households — at school, or out of school
+    # and working, looking for work or not working (what 七清's 子女待业 counts) — drawn from a
+    # stream of their own, so that the rest of the household is as before.
+    grown = random.Random(f"{code}/grown")
+    if grown.random() < 0.35:
+        sex = grown.choice("MF")
+        schooling = grown.choice(["not_in_school", "not_in_school", "dropout", "senior", "college"])
+        out_of_school = schooling in ("not_in_school", "dropout")
+        employment = (
+            grown.choice(["unemployed", "none", "county", "province", "out_of_province"])
+            if out_of_school
+            else ""
+        )
+        child = person(
+            ctx,
+            grown,
+            Names(grown),
+            org,
+            sex=sex,
+            age=(16, 24),
+            surname=surname,
+            schooling=schooling,
+            employment=employment,
+            labour="ordinary",
+        )
+        services.member_add(
+            actor=admin, household=hh, person=child, relation="son" if sex == "M" else "daughter"
+        )
 
 
 def helper(ctx, key: str, org, *, tags: list[str], capacity: int) -> None:
