@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -33,6 +33,7 @@ from bangfu.activities.models import Activity, ActivityLink
 from bangfu.assessment.models import LEVEL_RANK, ProgressRecord
 from bangfu.assessment.periods import Window
 from bangfu.compliance.engine import coverage_rows, evaluate_iter
+from bangfu.core.batching import chunked
 from bangfu.core.tree import prefix_q
 from bangfu.ledger.models import Direction, LedgerEntry, Status
 from bangfu.orgs.models import Org
@@ -161,11 +162,6 @@ def _rate(done: int, total: int) -> Decimal | None:
     return (Decimal(done) * 100 / Decimal(total)).quantize(ONE, rounding=ROUND_HALF_UP)
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
-
-
 # -- the metrics ------------------------------------------------------------------------------
 
 
@@ -181,7 +177,7 @@ def compliance_rate(ctx: Context) -> dict[int, Value]:
     w, as_of = ctx.window, ctx.as_of
     for program in ctx.programs:
         ids = sorted(by_program.get(program.pk, []))
-        for chunk in _chunks(ids):
+        for chunk in chunked(ids, CHUNK):
             for o in evaluate_iter(program, as_of, pairing_ids=chunk):
                 if not w.start <= o.end <= w.end or o.status == "due":
                     continue

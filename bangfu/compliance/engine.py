@@ -36,6 +36,7 @@ from django.db.models.functions import Coalesce
 
 from bangfu.activities.services import activity_type
 from bangfu.compliance.windows import RuleWindow, rule_windows
+from bangfu.core.batching import placeholders
 from bangfu.core.tree import prefix_q
 from bangfu.pairings.models import Pairing
 from bangfu.pairings.plans import program_semesters
@@ -118,10 +119,6 @@ def _plus_days(expression: str, days: int) -> str:
     return f"date({expression}, '+{int(days)} days')"
 
 
-def _in(values: Sequence[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def _status_sql(done: str, required: str, end: str) -> str:
     return (
         f"CASE WHEN {done} >= {required} THEN 'met' "
@@ -129,12 +126,14 @@ def _status_sql(done: str, required: str, end: str) -> str:
     )
 
 
-def _pairing_filter(pairing_ids: Sequence[int] | None) -> tuple[str, list[Any]]:
+def _pairing_filter(
+    pairing_ids: Sequence[int] | None, column: str = "p.id"
+) -> tuple[str, list[Any]]:
     if pairing_ids is None:
         return "", []
     if not pairing_ids:
         return " AND 1 = 0", []
-    return f" AND p.id IN ({_in(pairing_ids)})", list(pairing_ids)
+    return f" AND {column} IN ({placeholders(pairing_ids)})", list(pairing_ids)
 
 
 def _window_rule_sql(
@@ -171,13 +170,13 @@ def _windows_sql(
     extra, extra_params = _pairing_filter(pairing_ids)
     # The same pairings inside the count, so that a subset does not count the whole program's
     # links (the database does not carry an IN list across the join into the grouping).
-    links = extra.replace("p.id", "l.pairing_id")
+    links, _same = _pairing_filter(pairing_ids, "l.pairing_id")
     sql = f"""
         WITH w(idx, ws, we, req) AS (VALUES {rows}),
         c AS (
             SELECT l.pairing_id AS pairing_id, w.idx AS idx, COUNT(*) AS n
             FROM activities_activitylink l JOIN w ON l.date >= w.ws AND l.date <= w.we
-            WHERE l.program_id = %s AND l.type IN ({_in(types)}) AND l.date <= {d}{links}
+            WHERE l.program_id = %s AND l.type IN ({placeholders(types)}) AND l.date <= {d}{links}
             GROUP BY l.pairing_id, w.idx
         )
         SELECT p.id, w.idx, COALESCE(c.n, 0) AS done,
@@ -236,7 +235,7 @@ def _event_rule_sql(
         SELECT e.id AS id, e.household_id AS household_id, e.person_id AS person_id,
             e.date AS ws, {e_end} AS we
         FROM activities_lifeevent e
-        WHERE e.kind IN ({_in(kinds)}) AND e.date <= {d} AND e.date >= {d}
+        WHERE e.kind IN ({placeholders(kinds)}) AND e.date <= {d} AND e.date >= {d}
     """  # noqa: S608 (placeholders and fixed fragments only)
     # The pairings an event falls on, by the four ways a beneficiary meets the event's subject.
     sql = f"""
@@ -263,7 +262,7 @@ def _event_rule_sql(
         c AS (
             SELECT ep.event_id AS event_id, ep.pairing_id AS pairing_id, COUNT(*) AS n
             FROM ep JOIN activities_activitylink l ON l.pairing_id = ep.pairing_id
-            WHERE l.type IN ({_in(types)}) AND l.date >= ep.ws AND l.date <= ep.we
+            WHERE l.type IN ({placeholders(types)}) AND l.date >= ep.ws AND l.date <= ep.we
                 AND l.date <= {d}
             GROUP BY ep.event_id, ep.pairing_id
         )
@@ -421,7 +420,7 @@ def summary_by_pairing_group(
                 if not kept:
                     windows = []
                 else:
-                    where, where_params = f"WHERE t.idx IN ({_in(kept)})", kept
+                    where, where_params = f"WHERE t.idx IN ({placeholders(kept)})", kept
             if not windows:
                 out[code] = Counter()
                 continue

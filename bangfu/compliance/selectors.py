@@ -28,6 +28,7 @@ from bangfu.compliance.engine import (
     coverage_rows,
     evaluate_iter,
 )
+from bangfu.core.batching import chunked
 from bangfu.core.masking import mask_id_number
 from bangfu.core.tree import prefix_q
 from bangfu.orgs.models import Org
@@ -113,9 +114,19 @@ def first_type(rule: dict[str, Any]) -> str:
     return str(types[0]) if types else ""
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
+def pairing_chunks(
+    program: Program, pairings: QuerySet[Pairing], count: int | None = None
+) -> list[Sequence[int] | None]:
+    """How to ask the engine about these pairings of ``program`` (``count`` of them, if the
+    caller knows): none at all; the whole program in one pass (``[None]``, no list of ids in
+    Python) when they are all of its pairings; else their ids a chunk at a time (the
+    databases' limits on parameters)."""
+    count = pairings.count() if count is None else count
+    if not count:
+        return []
+    if count == Pairing.objects.filter(program=program).count():
+        return [None]
+    return list(chunked(sorted(pairings.values_list("pk", flat=True)), CHUNK))
 
 
 def obligations_for(
@@ -132,7 +143,7 @@ def obligations_for(
     if whole_program:
         yield from evaluate_iter(program, as_of, rules=wanted)
         return
-    for chunk in _chunks(list(pairing_ids)):
+    for chunk in chunked(list(pairing_ids), CHUNK):
         yield from evaluate_iter(program, as_of, pairing_ids=chunk, rules=wanted)
 
 

@@ -64,6 +64,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bangfu.core.batching import chunked
 from bangfu.core.tree import path_ids
 from bangfu.orgs.geo import haversine_pairs, unit_vectors
 from bangfu.orgs.models import Org
@@ -200,11 +201,6 @@ def unpaired(program: Program, day: datetime.date) -> QuerySet[Any]:
     return pool.exclude(pk__in=paired)
 
 
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
-
-
 def _urgency_of_tags(tags: frozenset[str], priority: tuple[str, ...]) -> tuple[int, str]:
     for i, tag in enumerate(priority):
         if tag in tags:
@@ -329,7 +325,7 @@ def load_problem(program: Program, *, day: datetime.date | None = None) -> Probl
     wanted = sorted({i for p in org_paths.values() for i in p})
     units: dict[int, tuple[str, str]] = {}
     coordinates: dict[int, tuple[float, float]] = {}
-    for ids in _chunks(wanted):
+    for ids in chunked(wanted, CHUNK):
         rows = Org.objects.filter(pk__in=ids).values_list(
             "pk", "kind", "name", "longitude", "latitude"
         )
@@ -1107,12 +1103,12 @@ def apply(
         seen.add(b)
     helper_ids = sorted({h for h, _b in pairs})
     helpers: dict[int, Helper] = {}
-    for ids in _chunks(helper_ids):
+    for ids in chunked(helper_ids, CHUNK):
         pool = helper_pool(program).filter(pk__in=ids).select_related("person")
         helpers.update({h.pk: h for h in pool})
     open_pool = unpaired(program, start)
     targets: dict[int, Any] = {}
-    for ids in _chunks(sorted(seen)):
+    for ids in chunked(sorted(seen), CHUNK):
         if kind == "household":
             targets.update({h.pk: h for h in open_pool.filter(pk__in=ids).select_related("org")})
         elif kind == "person":

@@ -224,8 +224,7 @@ def compliance(user: User, root: Org | None, day: datetime.date) -> Chart:
     """Per program (those organised in or reaching into the subtree, up to ten): the share of
     closed windows that were met, from the rules engine."""
     from bangfu.compliance.engine import summary
-    from bangfu.compliance.selectors import CHUNK
-    from bangfu.pairings.models import Pairing
+    from bangfu.compliance.selectors import pairing_chunks
     from bangfu.pairings.selectors import pairing_list, program_list
 
     programs = program_list(user=user).filter(is_active=True).order_by("code")
@@ -234,14 +233,9 @@ def compliance(user: User, root: Org | None, day: datetime.date) -> Chart:
         pairings = pairing_list(user=user).filter(program=program)
         if root is not None:
             pairings = pairings.filter(prefix_q("org__path", root.path))
-        ids = sorted(pairings.values_list("pk", flat=True))
-        if not ids:
+        chunks = pairing_chunks(program, pairings)
+        if not chunks:
             continue
-        # The whole program in one pass; a part of it in chunks (the databases' limits on
-        # parameters).
-        chunks: list[list[int] | None] = [None]
-        if len(ids) != Pairing.objects.filter(program=program).count():
-            chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
         met = missed = 0
         for chunk in chunks:
             for counts in summary(program, day, pairing_ids=chunk).values():

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
+from bangfu.core.batching import chunked, placeholders
 from bangfu.core.tree import any_prefix_q, collapse_prefixes
 from bangfu.registry.choices import CHILD_RELATIONS, IN_SCHOOL
 from bangfu.reports.models import (
@@ -71,13 +72,13 @@ def refresh(part: str) -> int:
             ACTIVITIES: _recount_activities,
             REACH: _recount_reach,
         }[part]
-        for chunk in _chunks(units):
+        for chunk in chunked(units, CHUNK):
             recount(chunk)
         by_xact: dict[int, list[int]] = {}
         for org_id, xact in marks:
             by_xact.setdefault(xact, []).append(org_id)
         for xact, ids in by_xact.items():
-            for chunk in _chunks(ids):
+            for chunk in chunked(ids, CHUNK):
                 StaleUnit.objects.filter(part=part, xact=xact, org_id__in=chunk).delete()
     return len(units)
 
@@ -115,35 +116,27 @@ def rebuild() -> dict[str, int]:
         return refresh_all()
 
 
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
-
-
-def _in(ids: list[Any]) -> str:
-    return ", ".join(["%s"] * len(ids))
-
-
 def _year(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"CAST(EXTRACT(YEAR FROM {column}) AS integer)"
     return f"CAST(strftime('%%Y', {column}) AS integer)"
 
 
-def _recount_registry(units: list[int]) -> None:
+def _recount_registry(units: Sequence[int]) -> None:
     HouseholdTally.objects.filter(org_id__in=units).delete()
     MemberTally.objects.filter(org_id__in=units).delete()
     StatusEntryTally.objects.filter(org_id__in=units).delete()
-    marks = _in(units)
+    marks = placeholders(units)
     size = "(SELECT COUNT(*) FROM registry_member m WHERE m.household_id = {id})"
     children = sorted(str(r) for r in CHILD_RELATIONS)
     school = sorted(str(s) for s in IN_SCHOOL)
     # The birth year only where 子女待业 needs it: a son or daughter not in school.
     born = (
-        f"CASE WHEN m.relation IN ({_in(children)}) AND p.schooling NOT IN ({_in(school)}) "
+        f"CASE WHEN m.relation IN ({placeholders(children)}) "
+        f"AND p.schooling NOT IN ({placeholders(school)}) "
         f"THEN {_year('p.birth_date')} END"
     )
-    statements: list[tuple[str, list[Any]]] = [
+    statements: list[tuple[str, Sequence[Any]]] = [
         (
             f"""INSERT INTO reports_householdtally
                 (org_id, status, main_cause, difficulty, households, persons, dated,
@@ -153,6 +146,17 @@ def _recount_registry(units: list[int]) -> None:
             FROM registry_household h WHERE h.org_id IN ({marks})
             GROUP BY h.org_id, h.status, h.main_cause, h.difficulty""",
             units,
+        ),
+        (
+            f"""INSERT INTO reports_membertally
+                (org_id, relation, schooling, employment, born, n)
+            SELECT h.org_id, m.relation, p.schooling, p.employment, {born}, COUNT(*)
+            FROM registry_member m
+            JOIN registry_household h ON h.id = m.household_id
+            JOIN registry_person p ON p.id = m.person_id
+            WHERE h.org_id IN ({marks})
+            GROUP BY h.org_id, m.relation, p.schooling, p.employment, {born}""",
+            [*children, *school, *units, *children, *school],
         ),
         (
             f"""INSERT INTO reports_statusentrytally
@@ -168,19 +172,6 @@ def _recount_registry(units: list[int]) -> None:
             units,
         ),
     ]
-    statements.append(
-        (
-            f"""INSERT INTO reports_membertally
-            (org_id, relation, schooling, employment, born, n)
-        SELECT h.org_id, m.relation, p.schooling, p.employment, {born}, COUNT(*)
-        FROM registry_member m
-        JOIN registry_household h ON h.id = m.household_id
-        JOIN registry_person p ON p.id = m.person_id
-        WHERE h.org_id IN ({marks})
-        GROUP BY h.org_id, m.relation, p.schooling, p.employment, {born}""",
-            [*children, *school, *units, *children, *school],
-        )
-    )
     with connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
@@ -192,21 +183,21 @@ def _month(column: str) -> str:
     return f"date({column}, 'start of month')"
 
 
-def _recount_reach(units: list[int]) -> None:
+def _recount_reach(units: Sequence[int]) -> None:
     """七清's 帮扶工作 for the units' households: activities reaching them per day (and the
     activities that reached several units), visits by the month of the previous visit, and the
     spans with a pairing in force."""
-    marks = _in(units)
+    marks = placeholders(units)
     reached = f"""SELECT l.activity_id FROM activities_activitylink l
         JOIN registry_household h ON h.id = l.household_id WHERE h.org_id IN ({marks})"""
     # Activities whose span rows may change: those reaching the units now, or before.
     before = f"SELECT activity_id FROM reports_reachspan WHERE org_id IN ({marks})"
     candidates = f"{reached} UNION {before}"
-    statements: list[tuple[str, list[Any]]] = [
+    statements: list[tuple[str, Sequence[Any]]] = [
         (f"DELETE FROM reports_reachtally WHERE org_id IN ({marks})", units),
         (f"DELETE FROM reports_visittally WHERE org_id IN ({marks})", units),
         (f"DELETE FROM reports_pairtally WHERE org_id IN ({marks})", units),
-        (f"DELETE FROM reports_reachspan WHERE activity_id IN ({candidates})", units + units),
+        (f"DELETE FROM reports_reachspan WHERE activity_id IN ({candidates})", [*units, *units]),
         (
             f"""INSERT INTO reports_reachtally (org_id, date, activities, household_visits)
             SELECT org_id, date, COUNT(*), SUM(household_visits) FROM (
@@ -229,7 +220,7 @@ def _recount_reach(units: list[int]) -> None:
                 JOIN registry_household h2 ON h2.id = l2.household_id
                 WHERE l2.activity_id IN ({candidates})
                 GROUP BY l2.activity_id HAVING COUNT(DISTINCT h2.org_id) > 1)""",
-            units + units,
+            [*units, *units],
         ),
         (
             f"""INSERT INTO reports_visittally (org_id, date, previous_month, n)
@@ -280,11 +271,11 @@ def _in_force(rows: Iterable[tuple[int, int, datetime.date, datetime.date | None
     return spans
 
 
-def _recount_activities(units: list[int]) -> None:
+def _recount_activities(units: Sequence[int]) -> None:
     from bangfu.ledger.models import Direction, Status
 
     ActivityTally.objects.filter(org_id__in=units).delete()
-    marks = _in(units)
+    marks = placeholders(units)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO reports_activitytally

@@ -8,8 +8,7 @@ instead of a long list of ids."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
+from bangfu.core.batching import chunked
 from bangfu.registry.models import Helper, Household, Member, Person
 from bangfu.registry.quality import QualityReport, run_checks, run_checks_for_org
 from bangfu.transfer.importers import ImportResult, lowest_common_unit
@@ -17,11 +16,6 @@ from bangfu.transfer.importers import ImportResult, lowest_common_unit
 # Above this many written records, check the subtree instead of an id list.
 ID_LIST_LIMIT = 5000
 CHUNK = 900
-
-
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
 
 
 def checks_after_import(result: ImportResult) -> QualityReport | None:
@@ -36,7 +30,7 @@ def checks_after_import(result: ImportResult) -> QualityReport | None:
     if len(persons) + len(households) + len(helpers) > ID_LIST_LIMIT:
         paths: set[str] = set()
         for model, ids in ((Person, persons), (Household, households), (Helper, helpers)):
-            for chunk in _chunks(sorted(ids)):
+            for chunk in chunked(sorted(ids), CHUNK):
                 paths.update(model.objects.filter(pk__in=chunk).values_list("org__path", flat=True))
         unit = lowest_common_unit(paths)
         return run_checks_for_org(unit) if unit is not None else None

@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from bangfu.accounts.scope import Scope, scope_of
 from bangfu.audit.models import Action
 from bangfu.audit.services import audit_record
+from bangfu.core.batching import chunked
 from bangfu.core.idnumber import IdInfo, IdNumberError, parse_id_number
 from bangfu.core.parsing import (
     AMOUNT_UNITS,
@@ -144,8 +145,7 @@ class ImportResult:
 
 
 def chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+    return chunked(values, size)
 
 
 def fetch_in(qs: models.QuerySet[Any, T], field_name: str, values: Iterable[Any]) -> Iterator[T]:

@@ -29,13 +29,13 @@ from bangfu.orgs.models import Org
 from bangfu.registry.selectors import helper_list
 from bangfu.reports import summaries
 from bangfu.reports.base import Params, Report, Table, child_of, url
+from bangfu.reports.summaries import BOOK_UNIT
 
 if TYPE_CHECKING:
     from bangfu.accounts.models import User
 
 KIND = "activities"
 TITLE = "帮扶活动统计"
-BOOK_UNIT = "册"
 HELPER_LINES = 500  # helpers named one by one in the helpers table, at most
 ONE_DECIMAL = Decimal("0.1")
 

@@ -18,13 +18,13 @@ from django.utils.translation import gettext as _
 
 from bangfu.compliance.engine import WINDOW_KINDS, summary_by_pairing_group
 from bangfu.compliance.selectors import (
-    CHUNK,
     BoardFilter,
     Rate,
     board_programs,
     board_root,
     coverage_rates,
     helper_key,
+    pairing_chunks,
     rule_names,
     scoped_pairings,
 )
@@ -72,19 +72,12 @@ def _board(*, user: User, f: BoardFilter) -> _Board:
     helpers: dict[str, Rate] = {}
     total = Rate("", "")
     counts: list[dict[str, Counter]] = []
-    if count:
-        # The reader's pairings are the whole program's: one pass, no list of ids in Python.
-        whole = count == Pairing.objects.filter(program=f.program).count()
-        chunks: list[list[int] | None] = [None]
-        if not whole:
-            ids = sorted(pairings.values_list("id", flat=True))
-            chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
-        for chunk in chunks:
-            counts.append(
-                summary_by_pairing_group(
-                    f.program, f.as_of, pairing_ids=chunk, ending=(f.first, f.last)
-                )
+    for chunk in pairing_chunks(f.program, pairings, count):
+        counts.append(
+            summary_by_pairing_group(
+                f.program, f.as_of, pairing_ids=chunk, ending=(f.first, f.last)
             )
+        )
     # Only the reader's pairings in the subtree count (the whole program's are evaluated).
     keys = set(pairings.values_list("org_id", "helper_id", "helper_org_id").distinct())
     orgs = {o.pk: o for o in Org.objects.filter(prefix_q("path", f.root.path))}
