@@ -127,8 +127,20 @@ def _status_sql(done: str, required: str, end: str) -> str:
 
 
 def _pairing_filter(
-    pairing_ids: Sequence[int] | None, column: str = "p.id"
+    pairing_ids: Sequence[int] | None, column: str = "p.id", units: Sequence[int] | None = None
 ) -> tuple[str, list[Any]]:
+    """The SQL that keeps ``column``'s pairings to ``pairing_ids`` or, with ``units``, to the
+    pairings of those units (the summary tables recount a unit at a time); none: all."""
+    if units is not None:
+        if not units:
+            return " AND 1 = 0", []
+        marks = placeholders(units)
+        if column == "p.id":
+            return f" AND p.org_id IN ({marks})", list(units)
+        return (
+            f" AND {column} IN (SELECT id FROM pairings_pairing WHERE org_id IN ({marks}))",  # noqa: S608
+            list(units),
+        )
     if pairing_ids is None:
         return "", []
     if not pairing_ids:
@@ -156,6 +168,7 @@ def _windows_sql(
     items: Sequence[tuple[RuleWindow, int]],
     as_of: datetime.date,
     pairing_ids: Sequence[int] | None,
+    units: Sequence[int] | None = None,
 ) -> tuple[str, list[Any]]:
     """pairing, item index, done, status for every window (of any rule counting the same
     activity types: one pass over the links serves them all) a pairing owes; each item is a
@@ -167,10 +180,10 @@ def _windows_sql(
     for w, _req in items:
         params += [w.start, w.end]
     end = _q("end")
-    extra, extra_params = _pairing_filter(pairing_ids)
+    extra, extra_params = _pairing_filter(pairing_ids, units=units)
     # The same pairings inside the count, so that a subset does not count the whole program's
     # links (the database does not carry an IN list across the join into the grouping).
-    links, _same = _pairing_filter(pairing_ids, "l.pairing_id")
+    links, _same = _pairing_filter(pairing_ids, "l.pairing_id", units)
     sql = f"""
         WITH w(idx, ws, we, req) AS (VALUES {rows}),
         c AS (
@@ -221,6 +234,7 @@ def _event_rule_sql(
     rule: Mapping[str, Any],
     as_of: datetime.date,
     pairing_ids: Sequence[int] | None,
+    units: Sequence[int] | None = None,
 ) -> tuple[str, list[Any]]:
     """event, pairing, window start and end, done, status for every event window owed."""
     types = rule_types(program, rule) or ["\x00none"]
@@ -230,7 +244,7 @@ def _event_rule_sql(
     d = _date_param()
     end = _q("end")
     e_end = _plus_days("e.date", days)
-    extra, extra_params = _pairing_filter(pairing_ids)
+    extra, extra_params = _pairing_filter(pairing_ids, units=units)
     events = f"""
         SELECT e.id AS id, e.household_id AS household_id, e.person_id AS person_id,
             e.date AS ws, {e_end} AS we
@@ -441,6 +455,68 @@ def summary_by_pairing_group(
             cursor.execute(grouped, [*params, *where_params])
             out[code] = Counter({tuple(row[:-1]): int(row[-1]) for row in cursor.fetchall()})
     return out
+
+
+def tally_sql(
+    program: Program, units: Sequence[int], through: datetime.date
+) -> list[tuple[str, list[Any]]]:
+    """Statements selecting the obligations of the pairings of ``units`` (by the pairing's
+    unit) under every periodic, calendar and event rule, with every window listed as of
+    ``through`` and counted with every activity on record, grouped in the database: columns
+    unit, helper, helping unit, rule, window start, window end, met, not met (pairings).
+
+    What the summary tables keep (``reports.summaries``): a window that ended before a day has
+    the same status on that day as here (only its own days' activities count), so only the
+    windows holding the day asked about need the day's activities."""
+    out: list[tuple[str, list[Any]]] = []
+    d = _date_param()
+    columns = "p.org_id, p.helper_id, p.helper_org_id"
+    met = "CASE WHEN t.status = 'met' THEN 1 ELSE 0 END"
+    for types, items in _window_groups(program, through, None):
+        sql, params = _windows_sql(
+            program, types, [(i.window, i.required) for i in items], through, None, units
+        )
+        rules = ", ".join(f"({i}, %s, {d}, {d})" for i in range(len(items)))
+        out.append(
+            (
+                f"""SELECT {columns}, r.rule, r.ws, r.we, SUM({met}), SUM(1 - {met})
+                FROM ({sql}) t JOIN pairings_pairing p ON p.id = t.id
+                JOIN (SELECT column1 AS idx, column2 AS rule, column3 AS ws, column4 AS we
+                    FROM (VALUES {rules}) v) r ON r.idx = t.idx
+                GROUP BY {columns}, r.rule, r.ws, r.we""",  # noqa: S608 (placeholders only)
+                [*params, *[v for i in items for v in (i.rule, i.window.start, i.window.end)]],
+            )
+        )
+    for rule in program.rules:
+        if rule.get("kind") != "event":
+            continue
+        sql, params = _event_rule_sql(program, rule, through, None, units)
+        out.append(
+            (
+                f"""SELECT {columns}, %s, t.ws, t.we, SUM({met}), SUM(1 - {met})
+                FROM ({sql}) t JOIN pairings_pairing p ON p.id = t.id
+                GROUP BY {columns}, t.ws, t.we""",  # noqa: S608 (placeholders only)
+                [str(rule.get("code")), *params],
+            )
+        )
+    return out
+
+
+def open_after(program: Program, as_of: datetime.date) -> datetime.date:
+    """The last day of the windows listed as of ``as_of`` that hold it (periods, occasions, and
+    the events of the last ``within_days``): only activities dated after ``as_of`` up to this
+    day could make a window's status as of ``as_of`` differ from its status with every activity
+    counted."""
+    last = as_of
+    for rule in program.rules:
+        kind = rule.get("kind")
+        if kind in WINDOW_KINDS:
+            for w in program_windows(program, rule, as_of):
+                if w.holds(as_of):
+                    last = max(last, w.end)
+        elif kind == "event":
+            last = max(last, as_of + datetime.timedelta(days=int(rule.get("within_days", 7))))
+    return last
 
 
 # -- coverage -------------------------------------------------------------------------------

@@ -222,14 +222,27 @@ def status_changes(user: User, root: Org | None, day: datetime.date) -> Chart:
 
 def compliance(user: User, root: Org | None, day: datetime.date) -> Chart:
     """Per program (those organised in or reaching into the subtree, up to ten): the share of
-    closed windows that were met, from the rules engine."""
+    closed windows that were met, from the rules engine — summed from the summary tables'
+    compliance rows when the reader reads the whole subtree."""
     from bangfu.compliance.engine import summary
     from bangfu.compliance.selectors import pairing_chunks
     from bangfu.pairings.selectors import pairing_list, program_list
+    from bangfu.reports import summaries
+    from bangfu.reports.models import COMPLIANCE
 
     programs = program_list(user=user).filter(is_active=True).order_by("code")
     names, rates = [], []
+    paths = summaries.whole_subtree(user, root, (COMPLIANCE,))
     for program in programs[:10]:
+        if paths is not None and summaries.duties_hold(program, day):
+            # Summed from the compliance rows (the same figures, per unit and rule).
+            by_unit, _helpers = summaries.duties(program, paths, day, by_helper=False)
+            met = sum(row[2] for row in by_unit)
+            missed = sum(row[3] for row in by_unit)
+            if met + missed:
+                names.append(program.name)
+                rates.append(round(met / (met + missed) * 100, 1))
+            continue
         pairings = pairing_list(user=user).filter(program=program)
         if root is not None:
             pairings = pairings.filter(prefix_q("org__path", root.path))

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from django.db import models
 
-REGISTRY, ACTIVITIES, REACH = "registry", "activities", "reach"
-PARTS = (REGISTRY, ACTIVITIES, REACH)
+REGISTRY, ACTIVITIES, REACH, COMPLIANCE = "registry", "activities", "reach", "compliance"
+PARTS = (REGISTRY, ACTIVITIES, REACH, COMPLIANCE)
 
 
 def _org() -> models.ForeignKey:
@@ -199,3 +199,97 @@ class PairTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org_id} {self.start}–{self.end} {self.households}"
+
+
+# -- compliance (part ``compliance``) --------------------------------------------------------
+
+
+class ComplianceState(models.Model):
+    """What a program's compliance rows were counted under: a digest of its dates, rules,
+    activity types, semesters, area and pools (a change recounts the program's units), and the
+    last day whose windows they list (``horizon``; later days read the records)."""
+
+    program_id = models.BigIntegerField(primary_key=True)
+    signature = models.CharField(max_length=64)
+    horizon = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.horizon}"
+
+
+class DutyTally(models.Model):
+    """The obligations of a unit's pairings (the pairing's unit) per program, rule and window:
+    how many pairings met it and how many did not, with every activity on record counted."""
+
+    org = _org()
+    program_id = models.BigIntegerField()
+    rule = models.CharField(max_length=60)
+    start = models.DateField()
+    end = models.DateField()
+    met = models.IntegerField()
+    unmet = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program_id", "end"], name="reports_dtally_prog_end")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.rule} {self.start}–{self.end} {self.met}/{self.unmet}"
+
+
+class HelperDutyTally(models.Model):
+    """The same obligations per helper (or helping unit) too: what the compliance report ranks
+    helpers by, and what :class:`DutyTally` is summed from."""
+
+    org = _org()
+    program_id = models.BigIntegerField()
+    rule = models.CharField(max_length=60)
+    helper_id = models.BigIntegerField(null=True)
+    helper_org_id = models.BigIntegerField(null=True)
+    start = models.DateField()
+    end = models.DateField()
+    met = models.IntegerField()
+    unmet = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program_id", "end"], name="reports_hdtally_prog_end")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} h{self.helper_id} o{self.helper_org_id} {self.end}"
+
+
+class CoverageTally(models.Model):
+    """The subjects of a coverage rule in a unit: beneficiaries of the program's pool by their
+    unit, helpers of its helper pool by theirs (a helping unit's subjects are its spans)."""
+
+    org = _org()
+    program_id = models.BigIntegerField()
+    rule = models.CharField(max_length=60)
+    subjects = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program_id", "rule"], name="reports_ctally_prog_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.rule} {self.subjects}"
+
+
+class CoverageSpan(models.Model):
+    """How many subjects of a unit meet a coverage rule (``kind`` met) — or, for helping units,
+    are subjects at all (``kind`` present: an active pairing in the program) — on every day
+    from ``start`` to ``end`` (null: open): the coverage on any day is a sum of spans."""
+
+    MET, PRESENT = "met", "present"
+
+    org = _org()
+    program_id = models.BigIntegerField()
+    rule = models.CharField(max_length=60)
+    kind = models.CharField(max_length=10)
+    start = models.DateField()
+    end = models.DateField(null=True)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["program_id", "rule"], name="reports_cspan_prog_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.rule} {self.kind} {self.start}–{self.end} {self.n}"

@@ -28,10 +28,16 @@ from bangfu.core.tree import any_prefix_q, collapse_prefixes
 from bangfu.registry.choices import CHILD_RELATIONS, IN_SCHOOL
 from bangfu.reports.models import (
     ACTIVITIES,
+    COMPLIANCE,
     PARTS,
     REACH,
     REGISTRY,
     ActivityTally,
+    ComplianceState,
+    CoverageSpan,
+    CoverageTally,
+    DutyTally,
+    HelperDutyTally,
     HouseholdTally,
     MemberTally,
     PairTally,
@@ -49,7 +55,8 @@ if TYPE_CHECKING:
 
 CHUNK = 500  # units recounted per statement
 BOOK_UNIT = "册"  # the books (图书) of the activity report
-LOCK = {REGISTRY: 732_001, ACTIVITIES: 732_002, REACH: 732_003}  # PostgreSQL advisory lock keys
+# PostgreSQL advisory lock keys
+LOCK = {REGISTRY: 732_001, ACTIVITIES: 732_002, REACH: 732_003, COMPLIANCE: 732_004}
 
 
 # -- refreshing -----------------------------------------------------------------------------
@@ -59,6 +66,8 @@ def refresh(part: str) -> int:
     """Recount the stale units of ``part`` (REGISTRY, ACTIVITIES or REACH) and clear the marks read;
     the number of units recounted. Refreshes of one part take turns (an advisory lock on
     PostgreSQL; SQLite's writers take turns anyway)."""
+    if part == COMPLIANCE:
+        _check_programs()
     if not StaleUnit.objects.filter(part=part).exists():
         return 0
     with transaction.atomic():
@@ -71,6 +80,7 @@ def refresh(part: str) -> int:
             REGISTRY: _recount_registry,
             ACTIVITIES: _recount_activities,
             REACH: _recount_reach,
+            COMPLIANCE: _recount_compliance,
         }[part]
         for chunk in chunked(units, CHUNK):
             recount(chunk)
@@ -104,11 +114,21 @@ def rebuild() -> dict[str, int]:
             ReachSpan,
             VisitTally,
             PairTally,
+            ComplianceState,
+            DutyTally,
+            HelperDutyTally,
+            CoverageTally,
+            CoverageSpan,
         ):
             table.objects.all().delete()
         households = Household.objects.order_by().values_list("org_id", flat=True).distinct()
         activities = Activity.objects.order_by().values_list("org_id", flat=True).distinct()
-        for part, units in ((REGISTRY, households), (ACTIVITIES, activities), (REACH, households)):
+        for part, units in (
+            (REGISTRY, households),
+            (ACTIVITIES, activities),
+            (REACH, households),
+            (COMPLIANCE, _compliance_units()),
+        ):
             ids = list(units)
             StaleUnit.objects.bulk_create(
                 [StaleUnit(part=part, org_id=pk) for pk in ids], batch_size=2000
@@ -294,6 +314,253 @@ def _recount_activities(units: Sequence[int]) -> None:
             GROUP BY a.org_id, a.program_id, a.date, a.type""",
             [BOOK_UNIT, *units, Status.POSTED.value, Direction.IN.value, *units],
         )
+
+
+# -- compliance -----------------------------------------------------------------------------
+
+
+def horizon_for(today: datetime.date) -> datetime.date:
+    """The last day whose windows the compliance rows list: the end of next year, so that they
+    are recounted once a year, not every day."""
+    return datetime.date(today.year + 1, 12, 31)
+
+
+def program_signature(program: Any) -> str:
+    """A digest of what a program's compliance rows depend on besides its records: its dates,
+    its definition (rules, activity types, semesters, pools) and where its area and organiser
+    sit in the tree."""
+    import hashlib
+    import json
+
+    data = [
+        program.start,
+        program.end,
+        program.definition,
+        program.area.path if program.area_id else "",
+        program.org.path if program.org_id else "",
+    ]
+    text = json.dumps(data, default=str, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _compliance_units(program_id: int | None = None) -> list[int]:
+    """The units with compliance rows to count (of one program): those of pairings (their unit,
+    their beneficiaries' and helpers'), helpers, and the beneficiaries of the pools."""
+    from bangfu.pairings.models import Pairing
+    from bangfu.registry.models import Helper, Household, Person, UnitBeneficiary
+
+    pairings = Pairing.objects.order_by()
+    if program_id is not None:
+        pairings = pairings.filter(program_id=program_id)
+    units: set[int] = set()
+    for field in ("org_id", "household__org_id", "person__org_id", "beneficiary_org_id"):
+        units.update(pairings.values_list(field, flat=True).distinct())
+    units.update(pairings.values_list("helper__org_id", flat=True).distinct())
+    units.update(pairings.values_list("helper_org_id", flat=True).distinct())
+    for model in (Household, Person, Helper, UnitBeneficiary):
+        units.update(model.objects.order_by().values_list("org_id", flat=True).distinct())
+    units.update(DutyTally.objects.order_by().values_list("org_id", flat=True).distinct())
+    units.update(CoverageTally.objects.order_by().values_list("org_id", flat=True).distinct())
+    units.update(CoverageSpan.objects.order_by().values_list("org_id", flat=True).distinct())
+    units.discard(None)  # type: ignore[arg-type]
+    return sorted(units)
+
+
+def _check_programs() -> None:
+    """Mark every unit of a program stale whose definition, dates or place changed since its
+    rows were counted, or whose rows' horizon a new year has passed (a program's own edits fire
+    no trigger on the rows of its units); and forget the states of programs that are gone."""
+    from django.utils import timezone
+
+    from bangfu.programs.models import Program
+
+    horizon = horizon_for(timezone.localdate())
+    states = {s.program_id: s for s in ComplianceState.objects.all()}
+    changed: list[ComplianceState] = []
+    for program in Program.objects.select_related("area", "org"):
+        signature = program_signature(program)
+        state = states.pop(program.pk, None)
+        if state is not None and state.signature == signature and state.horizon >= horizon:
+            continue
+        changed.append(ComplianceState(program_id=program.pk, signature=signature, horizon=horizon))
+    if not changed and not states:
+        return
+    with transaction.atomic():
+        ComplianceState.objects.filter(program_id__in=list(states)).delete()
+        units: set[int] = set()
+        for state in changed:
+            units.update(_compliance_units(state.program_id))
+        ComplianceState.objects.bulk_create(
+            changed,
+            update_conflicts=True,
+            unique_fields=["program_id"],
+            update_fields=["signature", "horizon"],
+        )
+        StaleUnit.objects.bulk_create(
+            [StaleUnit(part=COMPLIANCE, org_id=pk) for pk in sorted(units)],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+
+
+def _recount_compliance(units: Sequence[int]) -> None:
+    """The units' obligations per rule, window and helper (by the pairing's unit), summed per
+    rule and window, and their coverage subjects and spans, for every program: counted and
+    written in the database."""
+    from bangfu.compliance.engine import tally_sql
+    from bangfu.programs.models import Program
+
+    for table in (DutyTally, HelperDutyTally, CoverageTally, CoverageSpan):
+        table.objects.filter(org_id__in=units).delete()
+    horizons = dict(ComplianceState.objects.values_list("program_id", "horizon"))
+    marks = placeholders(units)
+    with connection.cursor() as cursor:
+        for program in Program.objects.select_related("area", "org", "template"):
+            horizon = horizons.get(program.pk)
+            if horizon is None:
+                continue  # counted once the program's state is written (_check_programs)
+            for sql, params in tally_sql(program, units, horizon):
+                cursor.execute(
+                    f"""INSERT INTO reports_helperdutytally (org_id, helper_id, helper_org_id,
+                        rule, start, "end", met, unmet, program_id)
+                    SELECT t.*, %s FROM ({sql}) t""",
+                    [program.pk, *params],
+                )
+            _recount_coverage(program, units)
+        cursor.execute(
+            f"""INSERT INTO reports_dutytally (org_id, program_id, rule, start, "end", met, unmet)
+            SELECT org_id, program_id, rule, start, "end", SUM(met), SUM(unmet)
+            FROM reports_helperdutytally WHERE org_id IN ({marks})
+            GROUP BY org_id, program_id, rule, start, "end"
+            """,
+            units,
+        )
+
+
+NEVER = datetime.date.min  # a span's start when it holds whatever the pairings
+
+
+def _stretches(
+    intervals: Iterable[tuple[datetime.date, datetime.date | None, tuple[int, ...]]],
+    holds: Any,
+    width: int,
+) -> list[tuple[datetime.date, datetime.date | None]]:
+    """The maximal stretches of days on which ``holds(counts)`` is true, ``counts`` being the
+    sums of the weights of the intervals (start, end or None: open) holding the day."""
+    changes: dict[datetime.date, list[int]] = {}
+    for start, end, weights in intervals:
+        for day, sign in ((start, 1), (end + datetime.timedelta(days=1) if end else None, -1)):
+            if day is None:
+                continue
+            change = changes.setdefault(day, [0] * width)
+            for i, w in enumerate(weights):
+                change[i] += sign * w
+    state = [0] * width
+    out: list[tuple[datetime.date, datetime.date | None]] = []
+    begun = NEVER if holds(state) else None
+    for day in sorted(changes):
+        state = [a + b for a, b in zip(state, changes[day], strict=True)]
+        ok = holds(state)
+        if ok and begun is None:
+            begun = day
+        elif not ok and begun is not None:
+            out.append((begun, day - datetime.timedelta(days=1)))
+            begun = None
+    if begun is not None:
+        out.append((begun, None))
+    return out
+
+
+def _recount_coverage(program: Any, units: Sequence[int]) -> None:
+    """The subjects of each coverage rule in the units and the spans in which they meet it —
+    the same subjects and the same test as ``compliance.engine.coverage_counts``, for any day."""
+    from bangfu.pairings.models import Pairing
+    from bangfu.pairings.selectors import beneficiary_pool, helper_pool
+    from bangfu.registry.models import Helper
+
+    subjects: Counter = Counter()
+    spans: Counter = Counter()
+    for rule in program.rules:
+        if rule.get("kind") != "coverage":
+            continue
+        code, minimum = str(rule.get("code")), int(rule.get("min", 1))
+        if rule.get("subject") == "helper" and program.helper_kind != "person":
+            rows = (
+                Pairing.objects.filter(program=program, helper_org_id__in=units)
+                .order_by("helper_org_id")
+                .values_list("helper_org_id", "start", "end")
+            )
+            for unit, group in groupby(rows, key=lambda r: r[0]):
+                intervals = [(s, e, (1,)) for _u, s, e in group]
+                for kind, least in ((CoverageSpan.PRESENT, 1), (CoverageSpan.MET, max(minimum, 1))):
+                    for span in _stretches(intervals, lambda c, least=least: c[0] >= least, 1):
+                        spans[(unit, code, kind, *span)] += 1
+            continue
+        if rule.get("subject") == "helper":
+            pool = helper_pool(program)
+            helpers = Helper.objects.filter(pk__in=pool.values("pk"), org_id__in=units)
+            capacity = dict(helpers.values_list("pk", "capacity"))
+            unit_of = dict(helpers.values_list("pk", "org_id"))
+            loads = (
+                Pairing.objects.filter(helper_id__in=helpers.values("pk"))
+                .order_by("helper_id")
+                .values_list("helper_id", "program_id", "start", "end")
+            )
+            paired: set[int] = set()
+            for helper_id, held in groupby(loads, key=lambda r: r[0]):
+                paired.add(helper_id)
+                weighted = [(s, e, (int(p == program.pk), 1)) for _h, p, s, e in held]
+                cap = capacity[helper_id]
+
+                def ok(c: list[int], cap: int = cap, least: int = minimum) -> bool:
+                    return c[0] >= least and c[1] <= cap
+
+                for span in _stretches(weighted, ok, 2):
+                    spans[(unit_of[helper_id], code, CoverageSpan.MET, *span)] += 1
+            for helper_id, unit in unit_of.items():
+                subjects[(unit, code)] += 1
+                if helper_id not in paired and minimum <= 0:
+                    spans[(unit, code, CoverageSpan.MET, NEVER, None)] += 1
+            continue
+        kind = program.beneficiary_kind
+        pool = beneficiary_pool(program)
+        field, key = {"household": ("household_id", "pk"), "person": ("person_id", "pk")}.get(
+            kind, ("beneficiary_org_id", "org_id")
+        )
+        model = pool.model
+        members = model.objects.filter(pk__in=pool.order_by().values("pk"), org_id__in=units)
+        unit_of = dict(members.values_list(key, "org_id"))
+        for unit, n in Counter(unit_of.values()).items():
+            subjects[(unit, code)] += n
+        stretches = (
+            Pairing.objects.filter(program=program, **{f"{field}__in": members.values(key)})
+            .order_by(field)
+            .values_list(field, "start", "end")
+        )
+        paired = set()
+        for subject, group in groupby(stretches, key=lambda r: r[0]):
+            paired.add(subject)
+            intervals = [(s, e, (1,)) for _x, s, e in group]
+            for span in _stretches(intervals, lambda c, least=minimum: c[0] >= least, 1):
+                spans[(unit_of[subject], code, CoverageSpan.MET, *span)] += 1
+        if minimum <= 0:
+            for subject, unit in unit_of.items():
+                if subject not in paired:
+                    spans[(unit, code, CoverageSpan.MET, NEVER, None)] += 1
+    CoverageTally.objects.bulk_create(
+        [
+            CoverageTally(org_id=o, program_id=program.pk, rule=r, subjects=n)
+            for (o, r), n in subjects.items()
+        ],
+        batch_size=2000,
+    )
+    CoverageSpan.objects.bulk_create(
+        [
+            CoverageSpan(org_id=o, program_id=program.pk, rule=r, kind=k, start=s, end=e, n=n)
+            for (o, r, k, s, e), n in spans.items()
+        ],
+        batch_size=2000,
+    )
 
 
 # -- who may read them ----------------------------------------------------------------------
@@ -525,3 +792,107 @@ def households_reached(paths: list[str], start: datetime.date, end: datetime.dat
     earlier = earlier.filter(subtrees_q("household__org__path", paths))
     again = links(start, end).filter(household_id=OuterRef("household_id"))
     return n + earlier.filter(Exists(again)).values("household_id").distinct().count()
+
+
+# -- compliance: reading ----------------------------------------------------------------------
+
+
+def duties_hold(program: Any, as_of: datetime.date) -> bool:
+    """Whether the compliance rows give a program's obligations as of ``as_of``: the windows
+    it lists are counted (within the rows' horizon), and no activity dated after ``as_of`` falls
+    in a window holding it (the rows count every activity; a window that ended before the day
+    has only its own days' activities anyway). Else the report reads the records."""
+    from bangfu.activities.models import ActivityLink
+    from bangfu.compliance.engine import open_after
+
+    horizon = ComplianceState.objects.filter(program_id=program.pk).values_list(
+        "horizon", flat=True
+    )
+    last = min(as_of, program.end) if program.end else as_of
+    if not horizon or last > horizon[0]:
+        return False
+    until = open_after(program, as_of)
+    if until <= as_of:
+        return True
+    return not ActivityLink.objects.filter(
+        program_id=program.pk, date__gt=as_of, date__lte=until
+    ).exists()
+
+
+Rates = list[tuple[Any, ...]]
+
+
+def duties(
+    program: Any,
+    paths: list[str],
+    as_of: datetime.date,
+    ending: tuple[datetime.date, datetime.date] | None = None,
+    *,
+    by_helper: bool = True,
+) -> tuple[Rates, Rates]:
+    """The obligations of the subtrees' pairings as of ``as_of`` (those whose window ends
+    within ``ending``, if given), counted from the compliance rows (check
+    :func:`duties_hold` first): ``(unit, rule, met, missed, due)`` rows, and ``(helper, helping
+    unit, met, missed, due)`` rows. A window ended before the day is met or missed; one
+    holding it is met or due; later ones are not listed."""
+    from django.db.models import Case, F, Value, When
+
+    last = min(as_of, program.end) if program.end else as_of
+    figures = {
+        "n_met": Sum("met"),
+        "n_missed": Sum(Case(When(end__lt=as_of, then=F("unmet")), default=Value(0))),
+        "n_due": Sum(Case(When(end__gte=as_of, then=F("unmet")), default=Value(0))),
+    }
+    out: list[Rates] = []
+    for model, keys in (
+        (DutyTally, ("org_id", "rule")),
+        (HelperDutyTally, ("helper_id", "helper_org_id")),
+    ):
+        if model is HelperDutyTally and not by_helper:
+            out.append([])
+            continue
+        qs = model.objects.filter(program_id=program.pk, start__lte=last)  # type: ignore[attr-defined]
+        if ending is not None:
+            qs = qs.filter(end__gte=ending[0], end__lte=ending[1])
+        grouped = _under(qs, paths).order_by().values(*keys).annotate(**figures)
+        rows = grouped.values_list(*keys, *figures).order_by()
+        out.append([(*k, int(m or 0), int(x or 0), int(d or 0)) for *k, m, x, d in rows])
+    return out[0], out[1]
+
+
+def coverage(program: Any, paths: list[str], as_of: datetime.date) -> dict[str, tuple[int, int]]:
+    """Each coverage rule of the program on ``as_of`` for the subtrees: ``{rule: (met,
+    missed)}``, the same figures as ``compliance.engine.coverage_counts``, summed from the
+    coverage rows (the subjects of each unit, and the spans in which they meet the rule)."""
+    subjects = dict(
+        _under(CoverageTally.objects.filter(program_id=program.pk), paths)
+        .order_by()
+        .values_list("rule")
+        .annotate(Sum("subjects"))
+        .order_by()
+    )
+    spans = _under(
+        CoverageSpan.objects.filter(program_id=program.pk, start__lte=as_of).filter(
+            Q(end__isnull=True) | Q(end__gte=as_of)
+        ),
+        paths,
+    )
+    counted = {
+        (rule, kind): int(n or 0)
+        for rule, kind, n in spans.order_by()
+        .values_list("rule", "kind")
+        .annotate(Sum("n"))
+        .order_by()
+    }
+    out: dict[str, tuple[int, int]] = {}
+    for rule in program.rules:
+        if rule.get("kind") != "coverage":
+            continue
+        code = str(rule.get("code"))
+        met = counted.get((code, CoverageSpan.MET), 0)
+        if rule.get("subject") == "helper" and program.helper_kind != "person":
+            total = counted.get((code, CoverageSpan.PRESENT), 0)
+        else:
+            total = int(subjects.get(code) or 0)
+        out[code] = (met, total - met)
+    return out

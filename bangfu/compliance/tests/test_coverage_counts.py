@@ -273,3 +273,41 @@ def test_report_uses_the_counts_and_their_queries_do_not_grow_with_the_pool(worl
     assert len(after) == len(before) <= 6
     covered = {r.key: r for r in first}["covered"]
     assert {r.key: r for r in second}["covered"].missed == covered.missed + 20
+
+
+def _summed(world: Any, code: str) -> None:
+    """The coverage rows of the summary tables give coverage_counts' figures for every subtree
+    and day."""
+    from bangfu.reports import summaries
+    from bangfu.reports.models import COMPLIANCE
+
+    assert summaries.fresh(COMPLIANCE)
+    program = world.programs[code]
+    program.refresh_from_db()
+    for as_of in (*DAYS, D(2025, 12, 31), D(2026, 1, 11), D(2026, 3, 1)):
+        assert summaries.coverage(program, [""], as_of) == coverage_counts(program, as_of)
+        for root in _roots(world):
+            expected = coverage_counts(program, as_of, root)
+            assert summaries.coverage(program, [root.path], as_of) == expected, (
+                as_of,
+                root.name,
+            )
+
+
+@pytest.mark.parametrize("code", PROGRAMS)
+def test_summary_rows_equal_the_counts(world, code):
+    _summed(world, code)
+    # Changes made behind the services' back: a pairing ended, a helper's capacity, a
+    # household leaving the pool, a tag taken away, a rule's minimum raised.
+    Pairing.objects.filter(program=world.programs[code]).order_by("pk").filter(
+        pk=Pairing.objects.filter(program=world.programs[code]).order_by("pk").values("pk")[:1]
+    ).update(end=D(2026, 1, 5))
+    Helper.objects.filter(person__name="帮扶一").update(capacity=3)
+    Household.objects.filter(code="H450123005").update(status=Status.EXITED)
+    Tag.objects.get(name="孤儿").persons.clear()
+    program = world.programs[code]
+    for rule in program.definition["rules"]:
+        if rule.get("kind") == "coverage":
+            rule["min"] = 2
+    program.save(update_fields=["definition"])
+    _summed(world, code)

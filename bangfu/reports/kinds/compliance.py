@@ -9,6 +9,7 @@ obligation belongs to exactly one unit line and one helper line."""
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from bangfu.compliance.selectors import (
     rule_names,
     scoped_pairings,
 )
+from bangfu.core.batching import chunked
 from bangfu.core.tree import prefix_q
 from bangfu.orgs.models import Org
 from bangfu.pairings.models import Pairing
@@ -40,29 +42,36 @@ if TYPE_CHECKING:
 KIND = "compliance"
 TITLE = "合规与覆盖"
 SHOWN = 3  # units and helpers named to commend and to follow up
+HELPER_LINES = 500  # helpers named one by one in the helpers table, at most
 
 
 @dataclass
 class _Board:
-    """The figures of ``compliance.selectors.board`` that the report shows."""
+    """The figures of ``compliance.selectors.board`` that the report shows; helpers are keyed
+    ("h…", "o…") and named later, only those the report names (:func:`_name_helpers`)."""
 
     rules: list[Rate]
     units: list[Rate]
     helpers: list[Rate]
     total: Rate
     coverage: list[Rate]
-    pairings: int
+    paired: bool
 
 
 def _board(*, user: User, f: BoardFilter) -> _Board:
-    """The board's rates by rule, unit and helper, counted in the database by the pairing's
-    unit, helper and helping unit (``engine.summary_by_pairing_group``) instead of obligation by
-    obligation: the same pairings (those the reader reads in the subtree), the same windows
-    (ending within the range, as of the day); and the board's coverage rates, counted in the
-    database too (``selectors.coverage_rates``)."""
+    """The board's rates by rule, unit and helper for the pairings the reader reads in the
+    subtree, over the windows ending within the range, as of the day; and its coverage rates.
+
+    When the reader reads the whole subtree, they are summed from the compliance rows of the
+    summary tables (``reports.summaries.duties`` and ``coverage``), unless an activity dated
+    after the day falls in a window holding it (``summaries.duties_hold``). Else they are
+    counted in the database from the records, by the pairing's unit, helper and helping unit
+    (``engine.summary_by_pairing_group``; ``selectors.coverage_rates``)."""
+    from bangfu.reports import summaries
+    from bangfu.reports.models import COMPLIANCE
+
     names = rule_names(f.program)
     pairings = scoped_pairings(user=user, f=f).order_by()
-    count = pairings.count()
     rules = {
         str(r.get("code")): Rate(str(r.get("code")), names[str(r.get("code"))])
         for r in f.program.rules
@@ -71,39 +80,55 @@ def _board(*, user: User, f: BoardFilter) -> _Board:
     units: dict[int | None, Rate] = {}
     helpers: dict[str, Rate] = {}
     total = Rate("", "")
-    counts: list[dict[str, Counter]] = []
-    for chunk in pairing_chunks(f.program, pairings, count):
-        counts.append(
-            summary_by_pairing_group(
-                f.program, f.as_of, pairing_ids=chunk, ending=(f.first, f.last)
-            )
-        )
-    # Only the reader's pairings in the subtree count (the whole program's are evaluated).
-    keys = set(pairings.values_list("org_id", "helper_id", "helper_org_id").distinct())
     orgs = {o.pk: o for o in Org.objects.filter(prefix_q("path", f.root.path))}
-    helper_names = dict(
-        Helper.objects.filter(pk__in={h for _o, h, _ho in keys if h is not None}).values_list(
-            "pk", "person__name"
-        )
-    )
-    helper_orgs = dict(
-        Org.objects.filter(pk__in={ho for _o, _h, ho in keys if ho is not None}).values_list(
-            "pk", "name"
-        )
-    )
-    for by_rule in counts:
-        for code, counter in by_rule.items():
-            for (org_id, helper_id, helper_org_id, status), n in counter.items():
-                if (org_id, helper_id, helper_org_id) not in keys or status not in STATUSES:
-                    continue
-                if code in rules:
-                    _add(rules[code], status, n)
-                _add(total, status, n)
-                child = child_of(f.root.path, orgs[org_id].path) if org_id in orgs else None
-                _add(units.setdefault(child, Rate(str(child or ""), "")), status, n)
-                hkey = helper_key(helper_id, helper_org_id)
-                hname = helper_names.get(helper_id) or helper_orgs.get(helper_org_id) or ""
-                _add(helpers.setdefault(hkey, Rate(hkey, hname)), status, n)
+
+    def count(code: str | None, org_id: Any, hkey: str | None, status: str, n: int) -> None:
+        if code is not None:
+            if code in rules:
+                _add(rules[code], status, n)
+            _add(total, status, n)
+            child = child_of(f.root.path, orgs[org_id].path) if org_id in orgs else None
+            _add(units.setdefault(child, Rate(str(child or ""), "")), status, n)
+        if hkey is not None:
+            _add(helpers.setdefault(hkey, Rate(hkey, "")), status, n)
+
+    paths = None if f.own or f.helper else summaries.whole_subtree(user, f.root, (COMPLIANCE,))
+    coverage: list[Rate] | None = None
+    if paths is not None:
+        covered = summaries.coverage(f.program, [f.root.path], f.as_of)
+        coverage = [
+            Rate(str(rule.get("code")), str(rule.get("name") or rule.get("code")), *covered[code])
+            for rule in f.program.rules
+            if (code := str(rule.get("code"))) in covered
+        ]
+    if paths is not None and summaries.duties_hold(f.program, f.as_of):
+        by_unit, by_helper = summaries.duties(f.program, paths, f.as_of, (f.first, f.last))
+        for org_id, rule_code, *numbers in by_unit:
+            for state, number in zip(STATUSES, numbers, strict=True):
+                if number:
+                    count(rule_code, org_id, None, state, number)
+        for helper_id, helper_org_id, met, missed, due in by_helper:
+            hkey = helper_key(helper_id, helper_org_id)
+            helpers[hkey] = Rate(hkey, "", met, missed, due)
+        paired = pairings.exists()
+    else:
+        n_pairings = pairings.count()
+        paired = bool(n_pairings)
+        counts: list[dict[str, Counter]] = []
+        for chunk in pairing_chunks(f.program, pairings, n_pairings):
+            counts.append(
+                summary_by_pairing_group(
+                    f.program, f.as_of, pairing_ids=chunk, ending=(f.first, f.last)
+                )
+            )
+        # Only the reader's pairings in the subtree count (the whole program's are evaluated).
+        keys = set(pairings.values_list("org_id", "helper_id", "helper_org_id").distinct())
+        for by_rule in counts:
+            for code, counter in by_rule.items():
+                for (org_id, helper_id, helper_org_id, status), n in counter.items():
+                    if (org_id, helper_id, helper_org_id) not in keys or status not in STATUSES:
+                        continue
+                    count(code, org_id, helper_key(helper_id, helper_org_id), status, n)
     named = Org.objects.in_bulk([pk for pk in units if pk is not None])
     for pk, rate in units.items():
         if pk is None:
@@ -117,9 +142,44 @@ def _board(*, user: User, f: BoardFilter) -> _Board:
         units=list(units.values()),
         helpers=list(helpers.values()),
         total=total,
-        coverage=coverage_rates(f),  # counted in the database, not subject by subject
-        pairings=count,
+        # counted in the database, not subject by subject
+        coverage=coverage if coverage is not None else coverage_rates(f),
+        paired=paired,
     )
+
+
+def _name_helpers(rates: list[Rate]) -> None:
+    """Give the helpers (h<id>) and helping units (o<id>) their names."""
+    ids = [int(r.key[1:]) for r in rates if r.key.startswith("h")]
+    unit_ids = [int(r.key[1:]) for r in rates if r.key.startswith("o")]
+    people: dict[int, str] = {}
+    for chunk in chunked(ids, 2000):
+        people.update(Helper.objects.filter(pk__in=chunk).values_list("pk", "person__name"))
+    places = dict(Org.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
+    for rate in rates:
+        pk = int(rate.key[1:])
+        rate.name = (people if rate.key.startswith("h") else places).get(pk) or ""
+
+
+def _order(rate: Rate, *, best: bool) -> tuple[float, int]:
+    """How a rate ranks before its name: the best by rate then met, the worst by rate then
+    missed."""
+    value = rate.met * 100 / rate.closed if rate.closed else 0.0
+    value = round(value, 1)
+    return (-value, -rate.met) if best else (value, -rate.missed)
+
+
+def _contenders(rates: list[Rate]) -> list[Rate]:
+    """The rates that may be among the best or worst ``SHOWN`` (ties on rate and count
+    included: the name decides among them), found in one pass each without sorting them all."""
+    rated = [r for r in rates if r.closed]
+    out: dict[str, Rate] = {}
+    for best in (True, False):
+        keys = [_order(r, best=best) for r in rated]
+        if keys:
+            edge = heapq.nsmallest(SHOWN, keys)[-1]
+            out.update((r.key, r) for r, k in zip(rated, keys, strict=True) if k <= edge)
+    return list(out.values())
 
 
 STATUSES = ("met", "missed", "due")
@@ -156,12 +216,7 @@ def _table(key: str, title: str, rates: list[Rate], total: Rate | None) -> Table
 
 def _ranked(rates: list[Rate], *, best: bool) -> list[Rate]:
     rated = [r for r in rates if r.rate is not None]
-    key = (
-        (lambda r: (-(r.rate or 0), -r.met, r.name))
-        if best
-        else (lambda r: (r.rate or 0, -r.missed, r.name))
-    )
-    return sorted(rated, key=key)[:SHOWN]
+    return sorted(rated, key=lambda r: (*_order(r, best=best), r.name))[:SHOWN]
 
 
 def build(*, user: User, params: Params) -> Report:
@@ -183,20 +238,22 @@ def build(*, user: User, params: Params) -> Report:
             program=program, root=root, as_of=params.as_of, first=params.start, last=params.end
         )
         b = _board(user=user, f=f)
-        if not b.pairings:
+        if not b.paired:
             continue
         link = url("compliance:board", **f.query())
         for rate in b.units:
             unit_query = f.query(org=rate.key, own="1" if rate.extra.get("own") else "")
             _merge(units, rate, rate.key, rate.name, url("compliance:board", **unit_query))
         for rate in b.helpers:
-            _merge(
-                helpers,
-                rate,
-                rate.key,
-                rate.name,
-                url("compliance:board", **f.query(helper=rate.key)),
-            )
+            # Linked (to the first program's board) and named later, only if shown.
+            row = helpers.get(rate.key)
+            if row is None:
+                rate.extra["board"] = f
+                helpers[rate.key] = rate
+            else:
+                row.met += rate.met
+                row.missed += rate.missed
+                row.due += rate.due
         for rate in b.rules:
             rule_link = url("compliance:board_missed", **f.query(rule=rate.key))
             rules.append(
@@ -224,10 +281,29 @@ def build(*, user: User, params: Params) -> Report:
         total.missed += b.total.missed
         total.due += b.total.due
     unit_rates = sorted(units.values(), key=lambda r: r.name)
-    helper_rates = sorted(helpers.values(), key=lambda r: r.name)
+    every_helper = list(helpers.values())
+    listed = len(every_helper) <= HELPER_LINES
+    # Named and linked: every helper when they are few, else those who may be ranked.
+    shown = every_helper if listed else _contenders(every_helper)
+    _name_helpers(shown)
+    for rate in shown:
+        board = rate.extra["board"].query(helper=rate.key)
+        rate.extra["link"] = url("compliance:board", **board)
+    helper_rates = sorted(shown, key=lambda r: (r.name, r.key))
     report = Report(KIND, _(TITLE), params)
     report.tables.append(_table("units", _("按单位 (对象所在单位)"), unit_rates, total))
-    report.tables.append(_table("helpers", _("按帮扶责任人"), helper_rates, total))
+    if listed:
+        report.tables.append(_table("helpers", _("按帮扶责任人"), helper_rates, total))
+    else:
+        # Tens of thousands of lines help nobody (and no page shows them in a second): the
+        # units below list theirs; the best and the worst are still named below.
+        helpers_table = Table("helpers", _("按帮扶责任人"), [_(c) for c in COLUMNS], unsummed=(3,))
+        helpers_table.note = _(
+            "本单位及下级单位共有帮扶责任人%(n)d人, 超过%(max)d人, 不逐人列出; "
+            "请选择下级单位查看各人达标情况。"
+        ) % {"n": len(every_helper), "max": HELPER_LINES}
+        helpers_table.close(_values(total), other_label=_("未逐人列出"))
+        report.tables.append(helpers_table)
     report.tables.append(_table("rules", _("按规则"), rules, total))
     cov = Table(
         "coverage", _("覆盖情况 (截至日)"), [_("达标"), _("未达标"), _("覆盖率 (%)")], unsummed=(2,)

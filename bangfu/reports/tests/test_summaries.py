@@ -22,6 +22,7 @@ from bangfu.reports import summaries
 from bangfu.reports.base import Params
 from bangfu.reports.models import (
     ACTIVITIES,
+    COMPLIANCE,
     REACH,
     REGISTRY,
     ActivityTally,
@@ -133,7 +134,7 @@ def test_rebuild_recounts_everything(world):
     summaries.refresh_all()
     HouseholdTally.objects.update(households=7)  # damaged by hand
     MemberTally.objects.all().delete()
-    assert summaries.rebuild() == {REGISTRY: 1, ACTIVITIES: 0, REACH: 1}
+    assert summaries.rebuild() == {REGISTRY: 1, ACTIVITIES: 0, REACH: 1, COMPLIANCE: 1}
     row = HouseholdTally.objects.get()
     assert (row.households, row.persons) == (1, 3)
     assert sum(MemberTally.objects.values_list("n", flat=True)) == 3
@@ -268,7 +269,8 @@ def test_command_refreshes_and_rebuilds(world):
     household_with_members(world.b1, 1)
     out = StringIO()
     call_command("summaries", format="json", stdout=out)
-    assert json.loads(out.getvalue())["units"] == {REGISTRY: 2, ACTIVITIES: 0, REACH: 2}
+    units = {REGISTRY: 2, ACTIVITIES: 0, REACH: 2, COMPLIANCE: 2}
+    assert json.loads(out.getvalue())["units"] == units
     assert not StaleUnit.objects.exists()
     out = StringIO()
     call_command("summaries", stdout=out)

@@ -32,6 +32,6 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"已重新统计: 户籍 {counted['registry']} 个单位, "
-            f"帮扶活动 {counted['activities']} 个单位, 帮扶工作 {counted['reach']} 个单位 "
-            f"({seconds} 秒)"
+            f"帮扶活动 {counted['activities']} 个单位, 帮扶工作 {counted['reach']} 个单位, "
+            f"合规与覆盖 {counted['compliance']} 个单位 ({seconds} 秒)"
         )
