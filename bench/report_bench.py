@@ -43,8 +43,9 @@ of 2024-12-31, read by the system administrator's reach:
 
 For ``compliance`` the baseline is the same report counted from the records by the rules engine
 (``summaries.whole_subtree`` patched to say "read the records"), timed once, and the check is
-that both reports are equal. The ratio printed is baseline ÷ report. Not a test: ``bench/`` is outside pytest's
-``testpaths``. Goal (the issue's): each report well under a second at a million households.
+that both reports are equal. The ratio printed is baseline ÷ report. Not a test: ``bench/`` is
+outside pytest's ``testpaths``. Goal (the issue's): each report well under a second at a
+million households.
 """
 
 # The bulk-load SQL is built from this file's own constants and integers, never from input.

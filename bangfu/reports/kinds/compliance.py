@@ -172,10 +172,15 @@ def _order(rate: Rate, *, best: bool) -> tuple[float, int]:
 def _contenders(rates: list[Rate]) -> list[Rate]:
     """The rates that may be among the best or worst ``SHOWN`` (ties on rate and count
     included: the name decides among them), found in one pass each without sorting them all."""
-    rated = [r for r in rates if r.closed]
+    rated = [r for r in rates if r.met or r.missed]
+    # The keys of _order, inline: tens of thousands of helpers at a county.
+    values = [round(r.met * 100 / (r.met + r.missed), 1) for r in rated]
     out: dict[str, Rate] = {}
     for best in (True, False):
-        keys = [_order(r, best=best) for r in rated]
+        if best:
+            keys = [(-v, -r.met) for v, r in zip(values, rated, strict=True)]
+        else:
+            keys = [(v, -r.missed) for v, r in zip(values, rated, strict=True)]
         if keys:
             edge = heapq.nsmallest(SHOWN, keys)[-1]
             out.update((r.key, r) for r, k in zip(rated, keys, strict=True) if k <= edge)
