@@ -59,6 +59,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import (  # bench/common.py (the script's folder is on sys.path)
+    load_average,
+    machine,
+    rss_peak_mb,
+    setup_django,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("bangfu", "import-export", "raw", "raw-bulk-create")
 TIMED_AGAIN = ("bangfu", "raw", "raw-bulk-create")  # the stages --repeat repeats
@@ -118,23 +125,11 @@ def rss_now_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def rss_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 def cpu_seconds() -> float:
     """User + system CPU time of this process and its finished children so far."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangfu.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def run_migrate() -> dict:
@@ -509,10 +504,6 @@ def main() -> int:
     return 0
 
 
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def summarise(runs: list[dict], memory: tuple[float, float] | None) -> dict:
     """The median time of a stage's timed runs, the highest RSS of any of them, and the figures
     of its untimed memory runs."""
@@ -528,26 +519,6 @@ def summarise(runs: list[dict], memory: tuple[float, float] | None) -> dict:
         "pss_peak_mb": memory[0] if memory else None,
         "traced_peak_mb": memory[1] if memory else None,
     }
-
-
-def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "?",
-    )
-    memory = next(
-        int(line.split()[1]) / 2**20
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
-    )
-    return (
-        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}; {cpu}), "
-        f"{memory:.1f} GiB RAM, {platform.platform()}"
-    )
 
 
 def _mb(value: float | None) -> str:

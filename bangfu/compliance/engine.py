@@ -631,6 +631,14 @@ def coverage_rows(program: Program, as_of: datetime.date) -> list[CoverageRow]:
     return out
 
 
+def beneficiary_field(kind: str) -> tuple[str, str]:
+    """The pairing's field naming a beneficiary of ``kind`` (household, person or unit), and the
+    field of the program's pool that it points to."""
+    return {"household": ("household", "pk"), "person": ("person", "pk")}.get(
+        kind, ("beneficiary_org", "org_id")
+    )
+
+
 def _active_pairings(as_of: datetime.date) -> QuerySet[Pairing]:
     """Pairings active on ``as_of``: started on or before it, not ended before it."""
     return Pairing.objects.filter(
@@ -704,10 +712,7 @@ def coverage_counts(
         subjects = beneficiary_pool(program)
         if root is not None:
             subjects = subjects.filter(prefix_q("org__path", root.path))
-        field, key = {
-            "household": ("household", "pk"),
-            "person": ("person", "pk"),
-        }.get(kind, ("beneficiary_org", "org_id"))
+        field, key = beneficiary_field(kind)
         total = int(subjects.order_by().values("pk").count())
         if minimum <= 0:
             met = total

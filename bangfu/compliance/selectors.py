@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -464,14 +464,18 @@ def _coverage_rules(program: Program) -> dict[str, dict[str, Any]]:
     return {str(r.get("code")): r for r in program.rules if r.get("kind") == "coverage"}
 
 
-def coverage_rates(f: BoardFilter) -> list[Rate]:
+def coverage_rates(
+    f: BoardFilter, counts: Mapping[str, tuple[int, int]] | None = None
+) -> list[Rate]:
     """Each coverage rule on ``f.as_of``: met and missed subjects of the subtree, counted in the
-    database (``engine.coverage_counts``); the same rates as :func:`coverage_for`, without
-    bringing every subject of the program's pool into Python."""
+    database (``engine.coverage_counts``, or ``counts`` already summed elsewhere: the summary
+    tables); the same rates as :func:`coverage_for`, without bringing every subject of the
+    program's pool into Python."""
     rules = _coverage_rules(f.program)
     if not rules:
         return []
-    counts = coverage_counts(f.program, f.as_of, f.root)
+    if counts is None:
+        counts = coverage_counts(f.program, f.as_of, f.root)
     return [
         Rate(code, str(rule.get("name") or code), *counts.get(code, (0, 0)))
         for code, rule in rules.items()

@@ -15,6 +15,8 @@ records.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import groupby
@@ -329,9 +331,6 @@ def program_signature(program: Any) -> str:
     """A digest of what a program's compliance rows depend on besides its records: its dates,
     its definition (rules, activity types, semesters, pools) and where its area and organiser
     sit in the tree."""
-    import hashlib
-    import json
-
     data = [
         program.start,
         program.end,
@@ -474,6 +473,7 @@ def _stretches(
 def _recount_coverage(program: Any, units: Sequence[int]) -> None:
     """The subjects of each coverage rule in the units and the spans in which they meet it —
     the same subjects and the same test as ``compliance.engine.coverage_counts``, for any day."""
+    from bangfu.compliance.engine import beneficiary_field
     from bangfu.pairings.models import Pairing
     from bangfu.pairings.selectors import beneficiary_pool, helper_pool
     from bangfu.registry.models import Helper
@@ -522,11 +522,9 @@ def _recount_coverage(program: Any, units: Sequence[int]) -> None:
                 if helper_id not in paired and minimum <= 0:
                     spans[(unit, code, CoverageSpan.MET, NEVER, None)] += 1
             continue
-        kind = program.beneficiary_kind
         pool = beneficiary_pool(program)
-        field, key = {"household": ("household_id", "pk"), "person": ("person_id", "pk")}.get(
-            kind, ("beneficiary_org_id", "org_id")
-        )
+        field, key = beneficiary_field(program.beneficiary_kind)
+        field += "_id"
         model = pool.model
         members = model.objects.filter(pk__in=pool.order_by().values("pk"), org_id__in=units)
         unit_of = dict(members.values_list(key, "org_id"))
@@ -803,12 +801,12 @@ def duties_hold(program: Any, as_of: datetime.date) -> bool:
     in a window holding it (the rows count every activity; a window that ended before the day
     has only its own days' activities anyway). Else the report reads the records."""
     from bangfu.activities.models import ActivityLink
-    from bangfu.compliance.engine import open_after
+    from bangfu.compliance.engine import open_after, span
 
     horizon = ComplianceState.objects.filter(program_id=program.pk).values_list(
         "horizon", flat=True
     )
-    last = min(as_of, program.end) if program.end else as_of
+    last = span(program, as_of)[1]
     if not horizon or last > horizon[0]:
         return False
     until = open_after(program, as_of)
@@ -837,27 +835,24 @@ def duties(
     holding it is met or due; later ones are not listed."""
     from django.db.models import Case, F, Value, When
 
-    last = min(as_of, program.end) if program.end else as_of
+    from bangfu.compliance.engine import span
+
     figures = {
         "n_met": Sum("met"),
         "n_missed": Sum(Case(When(end__lt=as_of, then=F("unmet")), default=Value(0))),
         "n_due": Sum(Case(When(end__gte=as_of, then=F("unmet")), default=Value(0))),
     }
-    out: list[Rates] = []
-    for model, keys in (
-        (DutyTally, ("org_id", "rule")),
-        (HelperDutyTally, ("helper_id", "helper_org_id")),
-    ):
-        if model is HelperDutyTally and not by_helper:
-            out.append([])
-            continue
-        qs = model.objects.filter(program_id=program.pk, start__lte=last)  # type: ignore[attr-defined]
+
+    def rows(model: Any, *keys: str) -> Rates:
+        qs = model.objects.filter(program_id=program.pk, start__lte=span(program, as_of)[1])
         if ending is not None:
             qs = qs.filter(end__gte=ending[0], end__lte=ending[1])
         grouped = _under(qs, paths).order_by().values(*keys).annotate(**figures)
-        rows = grouped.values_list(*keys, *figures).order_by()
-        out.append([(*k, int(m or 0), int(x or 0), int(d or 0)) for *k, m, x, d in rows])
-    return out[0], out[1]
+        found = grouped.values_list(*keys, *figures).order_by()
+        return [(*k, int(m or 0), int(x or 0), int(d or 0)) for *k, m, x, d in found]
+
+    by_helper_rows = rows(HelperDutyTally, "helper_id", "helper_org_id") if by_helper else []
+    return rows(DutyTally, "org_id", "rule"), by_helper_rows
 
 
 def coverage(program: Any, paths: list[str], as_of: datetime.date) -> dict[str, tuple[int, int]]:

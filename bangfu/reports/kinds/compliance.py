@@ -82,31 +82,27 @@ def _board(*, user: User, f: BoardFilter) -> _Board:
     total = Rate("", "")
     orgs = {o.pk: o for o in Org.objects.filter(prefix_q("path", f.root.path))}
 
-    def count(code: str | None, org_id: Any, hkey: str | None, status: str, n: int) -> None:
-        if code is not None:
-            if code in rules:
-                _add(rules[code], status, n)
-            _add(total, status, n)
-            child = child_of(f.root.path, orgs[org_id].path) if org_id in orgs else None
-            _add(units.setdefault(child, Rate(str(child or ""), "")), status, n)
+    def count(code: str, org_id: Any, status: str, n: int, hkey: str | None = None) -> None:
+        if code in rules:
+            _add(rules[code], status, n)
+        _add(total, status, n)
+        child = child_of(f.root.path, orgs[org_id].path) if org_id in orgs else None
+        _add(units.setdefault(child, Rate(str(child or ""), "")), status, n)
         if hkey is not None:
             _add(helpers.setdefault(hkey, Rate(hkey, "")), status, n)
 
     paths = None if f.own or f.helper else summaries.whole_subtree(user, f.root, (COMPLIANCE,))
-    coverage: list[Rate] | None = None
+    # Counted in the database, not subject by subject.
     if paths is not None:
-        covered = summaries.coverage(f.program, [f.root.path], f.as_of)
-        coverage = [
-            Rate(str(rule.get("code")), str(rule.get("name") or rule.get("code")), *covered[code])
-            for rule in f.program.rules
-            if (code := str(rule.get("code"))) in covered
-        ]
+        coverage = coverage_rates(f, summaries.coverage(f.program, [f.root.path], f.as_of))
+    else:
+        coverage = coverage_rates(f)
     if paths is not None and summaries.duties_hold(f.program, f.as_of):
         by_unit, by_helper = summaries.duties(f.program, paths, f.as_of, (f.first, f.last))
         for org_id, rule_code, *numbers in by_unit:
             for state, number in zip(STATUSES, numbers, strict=True):
                 if number:
-                    count(rule_code, org_id, None, state, number)
+                    count(rule_code, org_id, state, number)
         for helper_id, helper_org_id, met, missed, due in by_helper:
             hkey = helper_key(helper_id, helper_org_id)
             helpers[hkey] = Rate(hkey, "", met, missed, due)
@@ -128,7 +124,7 @@ def _board(*, user: User, f: BoardFilter) -> _Board:
                 for (org_id, helper_id, helper_org_id, status), n in counter.items():
                     if (org_id, helper_id, helper_org_id) not in keys or status not in STATUSES:
                         continue
-                    count(code, org_id, helper_key(helper_id, helper_org_id), status, n)
+                    count(code, org_id, status, n, helper_key(helper_id, helper_org_id))
     named = Org.objects.in_bulk([pk for pk in units if pk is not None])
     for pk, rate in units.items():
         if pk is None:
@@ -142,8 +138,7 @@ def _board(*, user: User, f: BoardFilter) -> _Board:
         units=list(units.values()),
         helpers=list(helpers.values()),
         total=total,
-        # counted in the database, not subject by subject
-        coverage=coverage if coverage is not None else coverage_rates(f),
+        coverage=coverage,
         paired=paired,
     )
 
@@ -161,26 +156,22 @@ def _name_helpers(rates: list[Rate]) -> None:
         rate.name = (people if rate.key.startswith("h") else places).get(pk) or ""
 
 
-def _order(rate: Rate, *, best: bool) -> tuple[float, int]:
-    """How a rate ranks before its name: the best by rate then met, the worst by rate then
-    missed."""
-    value = rate.met * 100 / rate.closed if rate.closed else 0.0
-    value = round(value, 1)
-    return (-value, -rate.met) if best else (value, -rate.missed)
+def _keys(rated: list[Rate], *, best: bool) -> list[tuple[float, int]]:
+    """How each rate (with something closed) ranks before its name: the best by rate then met,
+    the worst by rate then missed — inline, for tens of thousands of helpers at a county."""
+    values = [round(r.met * 100 / (r.met + r.missed), 1) for r in rated]
+    if best:
+        return [(-v, -r.met) for v, r in zip(values, rated, strict=True)]
+    return [(v, -r.missed) for v, r in zip(values, rated, strict=True)]
 
 
 def _contenders(rates: list[Rate]) -> list[Rate]:
     """The rates that may be among the best or worst ``SHOWN`` (ties on rate and count
-    included: the name decides among them), found in one pass each without sorting them all."""
+    included: the name decides among them), found without sorting them all."""
     rated = [r for r in rates if r.met or r.missed]
-    # The keys of _order, inline: tens of thousands of helpers at a county.
-    values = [round(r.met * 100 / (r.met + r.missed), 1) for r in rated]
     out: dict[str, Rate] = {}
     for best in (True, False):
-        if best:
-            keys = [(-v, -r.met) for v, r in zip(values, rated, strict=True)]
-        else:
-            keys = [(v, -r.missed) for v, r in zip(values, rated, strict=True)]
+        keys = _keys(rated, best=best)
         if keys:
             edge = heapq.nsmallest(SHOWN, keys)[-1]
             out.update((r.key, r) for r, k in zip(rated, keys, strict=True) if k <= edge)
@@ -220,8 +211,10 @@ def _table(key: str, title: str, rates: list[Rate], total: Rate | None) -> Table
 
 
 def _ranked(rates: list[Rate], *, best: bool) -> list[Rate]:
-    rated = [r for r in rates if r.rate is not None]
-    return sorted(rated, key=lambda r: (*_order(r, best=best), r.name))[:SHOWN]
+    rated = [r for r in rates if r.met or r.missed]
+    keys = _keys(rated, best=best)
+    order = sorted(range(len(rated)), key=lambda i: (*keys[i], rated[i].name))
+    return [rated[i] for i in order[:SHOWN]]
 
 
 def build(*, user: User, params: Params) -> Report:

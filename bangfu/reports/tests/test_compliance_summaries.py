@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import random
-from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
@@ -22,15 +21,10 @@ from bangfu.reports import summaries
 from bangfu.reports.base import Params
 from bangfu.reports.models import COMPLIANCE, DutyTally, StaleUnit
 from bangfu.reports.reports import build
+from bangfu.reports.tests.test_summaries import _from_records
 
 D = datetime.date
 FIRST = D(2025, 9, 1)
-
-
-@contextmanager
-def _from_records():
-    with mock.patch.object(summaries, "whole_subtree", return_value=None):
-        yield
 
 
 def _activities(w: Any, rng: random.Random) -> None:
