@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "(suggest helpers for unpaired beneficiaries as one optimisation)",
     "compliance": "合规检查: bangfu compliance --program CODE --as-of DATE [--format json] "
     "(every obligation owed as of a date, coverage and a summary)",
+    "quality": "数据质量检查 (逻辑校验): bangfu quality [--org CODE] [--check CODE ...] "
+    "[--format json] (run the data-quality checks on a subtree)",
     "notify": "每日提醒: bangfu notify [--date DATE] [--dry-run] [--org CODE] [--enqueue] "
     "(build and send the daily digests of due and overdue items; idempotent)",
     "summaries": "统计汇总表: bangfu summaries [--rebuild] [--format json] "

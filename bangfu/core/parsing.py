@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TypeGuard
@@ -20,18 +21,25 @@ from typing import TypeGuard
 from django.utils.translation import gettext as _
 
 __all__ = [
+    "DAY",
+    "MONTH",
+    "YEAR",
     "CellError",
+    "PreciseDate",
+    "at_precision",
     "clean_text",
     "header_unit",
     "normalise_header",
     "normalise_phone",
     "parse_amount",
     "parse_date",
+    "parse_date_precise",
     "parse_int",
     "phone_problem",
     "split_tags",
     "to_halfwidth",
     "usual_mobile",
+    "written",
 ]
 
 
@@ -87,13 +95,88 @@ def _shown(value: object) -> str:
 MAX_EXCEL_SERIAL = 2958465  # 9999-12-31 in the 1900 date system
 _EXCEL_1904_OFFSET = 1462  # days between the 1900 and 1904 systems' day zero
 _FAKE_LEAP_DAY = 60  # Excel's 1900-02-29, kept for Lotus 1-2-3 compatibility; it never existed
+# A bare year or a YYYYMM month is read only within these years (national exports: 2014, 201410).
+YEAR_MIN, YEAR_MAX = 1900, 2100
+
+# How much of a date is known (the values of ``bangfu.registry.choices.DatePrecision``).
+DAY, MONTH, YEAR = "day", "month", "year"
 
 _TIME_OF_DAY = re.compile(r"[ T]?[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?$")
 _YMD = re.compile(r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})[日号]?")
 _YMD_COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
-_YM = re.compile(r"([0-9]{4})[-/.年]([0-9]{1,2})月?")
+_YM = re.compile(r"([0-9]{4})[-/.年]([0-9]{1,2})月?(?:份)?")
+_YM_COMPACT = re.compile(r"([0-9]{4})([0-9]{2})")
+_Y = re.compile(r"([0-9]{4})(?:年度?)?")
 _SERIAL = re.compile(r"[0-9]{1,5}")
 _SPACE_AROUND_SEPARATOR = re.compile(r"\s*([-/.年月日号])\s*")
+
+
+_Day = date  # ``date`` inside PreciseDate is its field
+
+
+@dataclass(frozen=True, slots=True)
+class PreciseDate:
+    """A date read from a cell with how much of it is known.
+
+    ``date`` is the day, or the first day of the month or year when ``precision`` is
+    :data:`MONTH` or :data:`YEAR` (a national export's 识别时间 ``2014`` or ``201410``).
+    ``note`` is a Chinese phrase saying how the cell was read when that needs a caveat (a bare
+    year, a month, a General number such as 2026.3, an Excel serial number), to be put after the
+    column and the cell in a warning: 识别时间“2014”只有年份, 按 2014 年记录 (精确到年); "" when
+    the cell was a plain full date. ``serial`` says the day was read as an Excel serial number
+    (range errors then show the day it gave). docs/import-export.md, "Dates".
+    """
+
+    date: date
+    precision: str = DAY
+    note: str = ""
+    serial: bool = False
+
+    @property
+    def last_day(self) -> _Day:
+        """The last day the value may stand for (the month's or the year's last day)."""
+        return period_end(self.date, self.precision)
+
+    @property
+    def stored_precision(self) -> str | None:
+        """The value of a ``*_precision`` field: None when known to the day (docs/registry.md)."""
+        return None if self.precision == DAY else self.precision
+
+    def __str__(self) -> str:
+        return at_precision(self.date, self.precision)
+
+
+def period_end(day: date, precision: str | None) -> date:
+    """The last day of the year or month that starts at ``day`` (``day`` itself for a day)."""
+    if precision == YEAR:
+        return date(day.year, 12, 31)
+    if precision == MONTH:
+        following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        return following - timedelta(days=1)
+    return day
+
+
+def at_precision(day: date | None, precision: str | None) -> str:
+    """A stored date as far as it is known: "2014" (year), "2014-10" (month), "2014-10-01"
+    (day, also for a NULL precision); "" for no date. Used by the pages and the exports, which
+    write it back in a form the importer reads with the same precision."""
+    if day is None:
+        return ""
+    if precision == YEAR:
+        return f"{day.year:04d}"
+    if precision == MONTH:
+        return f"{day.year:04d}-{day.month:02d}"
+    return day.isoformat()
+
+
+def written(value: object) -> str:
+    """A cell as the user wrote it, for a message: numbers without a spurious ".0" (201410, not
+    201410.0), a date cell as 2014-06-01, text cleaned."""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return clean_text(value)
 
 
 def _date_error(value: object) -> CellError:
@@ -141,7 +224,7 @@ def _year_month_number(value: float) -> date | None:
     plausible year is far more likely "2014.6" than Excel serial 2014 (1905-07-06) at 14:24.
     """
     whole = math.floor(value)
-    if not 1900 <= whole <= 2100 or value == whole:
+    if not YEAR_MIN <= whole <= YEAR_MAX or value == whole:
         return None
     fraction = repr(value).partition(".")[2]
     if len(fraction) > 2 or not 1 <= int(fraction.ljust(1, "0")) <= 12:
@@ -155,22 +238,61 @@ def _year_month_number(value: float) -> date | None:
     return date(whole, int(fraction), 1)
 
 
-def parse_date(value: object, *, datemode_1904: bool = False) -> date | None:
-    """Read a date cell; ``None`` for an empty cell.
+def _year(year: int, *, number: bool, datemode_1904: bool) -> PreciseDate:
+    note = _("只有年份, 按 %(year)d 年记录 (精确到年)") % {"year": year}
+    if number:
+        # Say what it was not taken for: Excel's serial of that number (1905-07-06 for 2014).
+        try:
+            serial_day = _excel_serial_to_date(year, datemode_1904=datemode_1904, value=year)
+        except CellError:  # pragma: no cover - 1900…2100 are valid serials in both systems
+            serial_day = None
+        if serial_day is not None:
+            note += _("; 没有当作 Excel 日期序号 (%(day)s)") % {"day": serial_day.isoformat()}
+    return PreciseDate(date(year, 1, 1), YEAR, note)
 
-    Accepts ``date``/``datetime`` values, Excel serial numbers (1900 date system, or 1904 with
-    ``datemode_1904``), and text: 2014-06-01, 2014-6-1, 2014/6/1, 2014.6.1, 2014年6月1日,
-    2014年6月1号, 20140601, and months 2014-06, 2014.6, 2014年6月 (the first day of the month).
-    Full-width digits, spaces around separators and a time of day after the date are tolerated;
-    text of at most five digits is taken as a serial number. A number such as 2014.6 (a General
-    cell typed as year.month) is read as June 2014, not as serial 2014.
+
+def _month(year: int, month: int, value: object, *, how: str = "") -> PreciseDate:
+    day = _checked_date(year, month, 1, value)
+    if how == "compact":
+        note = _("按年月连写读作 %(year)d 年 %(month)d 月 (精确到月)")
+    elif how == "number":
+        note = _("是常规格式的数字, 按 %(year)d 年 %(month)d 月记录 (精确到月)")
+    else:
+        note = _("只有年月, 按 %(year)d 年 %(month)d 月记录 (精确到月)")
+    return PreciseDate(day, MONTH, note % {"year": year, "month": month})
+
+
+def _serial(serial: int, *, datemode_1904: bool, value: object) -> PreciseDate:
+    day = _excel_serial_to_date(serial, datemode_1904=datemode_1904, value=value)
+    note = _("是数字, 按 Excel 日期序号读作 %(day)s") % {"day": day.isoformat()}
+    return PreciseDate(day, DAY, note, serial=True)
+
+
+def parse_date_precise(
+    value: object, *, datemode_1904: bool = False, years: bool = True
+) -> PreciseDate | None:
+    """Read a date cell with its precision; ``None`` for an empty cell.
+
+    Day: ``date``/``datetime`` values, 2014-06-01, 2014-6-1, 2014/6/1, 2014.6.1, 2014年6月1日,
+    2014年6月1号, 20140601 (text or number), Excel serial numbers (1900 date system, or 1904 with
+    ``datemode_1904``; also as text of at most five digits). Month (stored as its first day):
+    2014-06, 2014.6, 2014年6月, ``YYYYMM`` as text or number (201410), a General number such as
+    2026.3 (not serial 2026 at 07:12). Year (stored as 1 January): 2014, 2014年, 2014年度.
+    With ``years`` (the importers': 识别时间 2014 is a year, not serial 2014 = 1905-07-06) a
+    number or text of four digits from 1900 to 2100 is a year and a number YYYYMM (201410.0,
+    otherwise a serial in the 2400s) a month; without it both are Excel serial numbers, as
+    :func:`parse_date` always read them.
+
+    Full-width digits, spaces around separators and a time of day after the date are tolerated.
+    Every reading that needs a caveat carries a ``note`` (see :class:`PreciseDate`); a number
+    that could be read two ways (2014.1: January or October) is a :class:`CellError`.
     """
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.date()
+        return PreciseDate(value.date())
     if isinstance(value, date):
-        return value
+        return PreciseDate(value)
     if isinstance(value, bool | time | timedelta):
         raise _date_error(value)
     if isinstance(value, int | float | Decimal):
@@ -179,23 +301,56 @@ def parse_date(value: object, *, datemode_1904: bool = False) -> date | None:
             raise _date_error(value)
         month_start = _year_month_number(number)
         if month_start is not None:
-            return month_start
-        return _excel_serial_to_date(math.floor(number), datemode_1904=datemode_1904, value=value)
+            return _month(month_start.year, month_start.month, value, how="number")
+        if number == math.floor(number):
+            whole = int(number)
+            if years and YEAR_MIN <= whole <= YEAR_MAX:
+                return _year(whole, number=True, datemode_1904=datemode_1904)
+            if (
+                years
+                and YEAR_MIN * 100 + 1 <= whole <= YEAR_MAX * 100 + 12
+                and 1 <= whole % 100 <= 12
+            ):
+                return _month(whole // 100, whole % 100, value, how="compact")
+            if 19000101 <= whole <= 21001231:
+                return PreciseDate(
+                    _checked_date(whole // 10000, whole // 100 % 100, whole % 100, value)
+                )
+        return _serial(math.floor(number), datemode_1904=datemode_1904, value=value)
     text = clean_text(value)
     if not text:
         return None
     text = _SPACE_AROUND_SEPARATOR.sub(r"\1", _TIME_OF_DAY.sub("", text).strip())
+    match = _Y.fullmatch(text)
+    if match and YEAR_MIN <= int(match[1]) <= YEAR_MAX and (years or not text.isdigit()):
+        return _year(int(match[1]), number=False, datemode_1904=datemode_1904)
     if _SERIAL.fullmatch(text):
-        return _excel_serial_to_date(int(text), datemode_1904=datemode_1904, value=value)
+        return _serial(int(text), datemode_1904=datemode_1904, value=value)
     for pattern in (_YMD, _YMD_COMPACT):
         match = pattern.fullmatch(text)
         if match:
             year, month, day = (int(part) for part in match.groups())
-            return _checked_date(year, month, day, value)
+            return PreciseDate(_checked_date(year, month, day, value))
     match = _YM.fullmatch(text)
     if match:
-        return _checked_date(int(match[1]), int(match[2]), 1, value)
+        return _month(int(match[1]), int(match[2]), value)
+    match = _YM_COMPACT.fullmatch(text)
+    if match and YEAR_MIN <= int(match[1]) <= YEAR_MAX and 1 <= int(match[2]) <= 12:
+        return _month(int(match[1]), int(match[2]), value, how="compact")
     raise _date_error(value)
+
+
+def parse_date(value: object, *, datemode_1904: bool = False) -> date | None:
+    """Read a date cell as a day; ``None`` for an empty cell.
+
+    The forms of :func:`parse_date_precise`, the day being the first of the month or year when
+    only those are given (2014-06 → 2014-06-01, 201410 → 2014-10-01, 2014年 → 2014-01-01); a
+    number or text of up to five digits is an Excel serial number. For command-line arguments
+    and other places where a day is wanted; the importers use :func:`parse_date_precise`, which
+    keeps the precision and says how the cell was read.
+    """
+    precise = parse_date_precise(value, datemode_1904=datemode_1904, years=False)
+    return None if precise is None else precise.date
 
 
 # --- numbers ------------------------------------------------------------------------------------

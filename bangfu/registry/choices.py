@@ -75,7 +75,11 @@ class Employment(models.TextChoices):
 
 
 class Relation(models.TextChoices):
-    """与户主关系."""
+    """与户主关系, after GB/T 4761-2008 (家庭关系代码) as the national systems list it.
+
+    The first fourteen values are the registry's original ones; the rest complete the
+    national list (之外孙女, 之兄弟媳妇 …). Other words for them are aliases of the import sheets
+    (docs/import-export.md, "Vocabularies")."""
 
     HEAD = "head", _("户主")
     SPOUSE = "spouse", _("配偶")
@@ -91,10 +95,83 @@ class Relation(models.TextChoices):
     GRANDMOTHER = "grandmother", _("之祖母")
     SIBLING = "sibling", _("之兄弟姐妹")
     OTHER = "other", _("其他")
+    GRANDSON_M = "grandson_m", _("之外孙子")
+    GRANDDAUGHTER_M = "granddaughter_m", _("之外孙女")
+    GRANDDAUGHTER_IN_LAW = "gdaughter_in_law", _("之孙媳妇")
+    GRANDSON_IN_LAW = "gson_in_law", _("之孙女婿")
+    GREAT_GRANDSON = "great_grandson", _("之曾孙子")
+    GREAT_GRANDDAUGHTER = "great_gdaughter", _("之曾孙女")
+    HUSBAND_FATHER = "husband_father", _("之公公")
+    HUSBAND_MOTHER = "husband_mother", _("之婆婆")
+    WIFE_FATHER = "wife_father", _("之岳父")
+    WIFE_MOTHER = "wife_mother", _("之岳母")
+    STEPFATHER = "stepfather", _("之继父或养父")
+    STEPMOTHER = "stepmother", _("之继母或养母")
+    GRANDFATHER_M = "grandfather_m", _("之外祖父")
+    GRANDMOTHER_M = "grandmother_m", _("之外祖母")
+    GREAT_GRANDFATHER = "great_gfather", _("之曾祖父")
+    GREAT_GRANDMOTHER = "great_gmother", _("之曾祖母")
+    BROTHER = "brother", _("之兄弟")
+    SISTER = "sister", _("之姐妹")
+    SISTER_IN_LAW = "sister_in_law", _("之兄弟媳妇")
+    BROTHER_IN_LAW = "brother_in_law", _("之姐妹夫")
+    NEPHEW = "nephew", _("之侄子")
+    NIECE = "niece", _("之侄女")
+    NEPHEW_M = "nephew_m", _("之外甥")
+    NIECE_M = "niece_m", _("之外甥女")
 
+
+_MALE_RELATIONS = {
+    Relation.SON,
+    Relation.SON_IN_LAW,
+    Relation.GRANDSON,
+    Relation.GRANDSON_M,
+    Relation.GRANDSON_IN_LAW,
+    Relation.GREAT_GRANDSON,
+    Relation.FATHER,
+    Relation.HUSBAND_FATHER,
+    Relation.WIFE_FATHER,
+    Relation.STEPFATHER,
+    Relation.GRANDFATHER,
+    Relation.GRANDFATHER_M,
+    Relation.GREAT_GRANDFATHER,
+    Relation.BROTHER,
+    Relation.BROTHER_IN_LAW,
+    Relation.NEPHEW,
+    Relation.NEPHEW_M,
+}
+_FEMALE_RELATIONS = {
+    Relation.DAUGHTER,
+    Relation.DAUGHTER_IN_LAW,
+    Relation.GRANDDAUGHTER,
+    Relation.GRANDDAUGHTER_M,
+    Relation.GRANDDAUGHTER_IN_LAW,
+    Relation.GREAT_GRANDDAUGHTER,
+    Relation.MOTHER,
+    Relation.HUSBAND_MOTHER,
+    Relation.WIFE_MOTHER,
+    Relation.STEPMOTHER,
+    Relation.GRANDMOTHER,
+    Relation.GRANDMOTHER_M,
+    Relation.GREAT_GRANDMOTHER,
+    Relation.SISTER,
+    Relation.SISTER_IN_LAW,
+    Relation.NIECE,
+    Relation.NIECE_M,
+}
+# The sex a relation implies ("M"/"F"); 户主, 配偶, 之兄弟姐妹 and 其他 imply none.
+RELATION_SEX: dict[str, str] = {
+    **{str(r): "M" for r in _MALE_RELATIONS},
+    **{str(r): "F" for r in _FEMALE_RELATIONS},
+}
 
 CHILD_RELATIONS = {Relation.SON, Relation.DAUGHTER}
-GRANDCHILD_RELATIONS = {Relation.GRANDSON, Relation.GRANDDAUGHTER}
+GRANDCHILD_RELATIONS = {
+    Relation.GRANDSON,
+    Relation.GRANDDAUGHTER,
+    Relation.GRANDSON_M,
+    Relation.GRANDDAUGHTER_M,
+}
 PARENT_RELATIONS = {Relation.FATHER, Relation.MOTHER}
 
 
@@ -120,6 +197,57 @@ class Cause(models.TextChoices):
     SINGLE_PARENT = "single_parent", _("单亲家庭")
     ACCIDENT = "accident", _("意外事故")
     OTHER = "other", _("其他")
+
+
+class Education(models.TextChoices):
+    """文化程度, as the national poverty-alleviation system lists it."""
+
+    PRESCHOOL = "preschool", _("学龄前儿童")
+    ILLITERATE = "illiterate", _("文盲或半文盲")
+    PRIMARY = "primary", _("小学")
+    JUNIOR = "junior", _("初中")
+    SENIOR = "senior", _("高中")
+    COLLEGE = "college", _("大专及以上")
+
+
+class DocumentType(models.TextChoices):
+    """证件类型: the document whose number is a person's ``id_number`` (empty: 居民身份证)."""
+
+    RESIDENT = "resident", _("居民身份证")
+    HOUSEHOLD_BOOK = "household_book", _("户口簿")
+    DISABILITY_CARD = "disability_card", _("残疾人证")
+    FOREIGN_PERMANENT = "foreign_permanent", _("外国人永久居留身份证")
+    HMT_RESIDENCE = "hmt_residence", _("港澳台居民居住证")
+
+
+class DisabilityCategory(models.IntegerChoices):
+    """残疾类别 (GB/T 26341-2010), the 19th digit of a 20-digit 残疾人证号."""
+
+    VISION = 1, _("视力残疾")
+    HEARING = 2, _("听力残疾")
+    SPEECH = 3, _("言语残疾")
+    PHYSICAL = 4, _("肢体残疾")
+    INTELLECTUAL = 5, _("智力残疾")
+    MENTAL = 6, _("精神残疾")
+    MULTIPLE = 7, _("多重残疾")
+
+
+class DisabilityLevel(models.IntegerChoices):
+    """残疾等级 (GB/T 26341-2010), the 20th digit of a 20-digit 残疾人证号."""
+
+    FIRST = 1, _("一级")
+    SECOND = 2, _("二级")
+    THIRD = 3, _("三级")
+    FOURTH = 4, _("四级")
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a stored date is known: the national exports often give only a year (2014)
+    or a month (201410). The date is stored as the first day of that year or month."""
+
+    DAY = "day", _("日")
+    MONTH = "month", _("月")
+    YEAR = "year", _("年")
 
 
 class Difficulty(models.TextChoices):

@@ -15,6 +15,10 @@ from bangfu.orgs.models import Org
 from bangfu.registry.choices import (
     Cause,
     Difficulty,
+    DisabilityCategory,
+    DisabilityLevel,
+    DocumentType,
+    Education,
     Employment,
     Health,
     Indicator,
@@ -25,7 +29,16 @@ from bangfu.registry.choices import (
     Status,
 )
 
-BLANK: list[tuple[str, Any]] = [("", "—")]
+BLANK: list[tuple[Any, Any]] = [("", "—")]
+# The 在校生状况 values that have grades (年级): the school stages.
+SCHOOL_STAGES = {
+    Schooling.PRIMARY,
+    Schooling.JUNIOR,
+    Schooling.SENIOR,
+    Schooling.VOCATIONAL,
+    Schooling.COLLEGE,
+    Schooling.UNIVERSITY,
+}
 TRI = [("", _("未知")), ("true", _("是")), ("false", _("否"))]
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -67,10 +80,48 @@ class PersonForm(_Scoped):
     employment = forms.ChoiceField(
         label=_("务工状况"), choices=BLANK + Employment.choices, required=False
     )
+    education = forms.ChoiceField(
+        label=_("文化程度"), choices=BLANK + Education.choices, required=False
+    )
+    grade = forms.TypedChoiceField(
+        label=_("年级"),
+        choices=BLANK + [(n, str(n)) for n in range(1, 7)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("在校生所在年级, 按学段计: 七年级为初中 1 年级, 普通高中二年级为高中 2 年级"),
+    )
+    document_type = forms.ChoiceField(
+        label=_("证件类型"),
+        choices=BLANK + DocumentType.choices,
+        required=False,
+        help_text=_("身份证号所属的证件; 不填为居民身份证"),
+    )
+    disability_category = forms.TypedChoiceField(
+        label=_("残疾类别"),
+        choices=BLANK + DisabilityCategory.choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    disability_level = forms.TypedChoiceField(
+        label=_("残疾等级"),
+        choices=BLANK + DisabilityLevel.choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
     notes = forms.CharField(label=_("备注"), max_length=500, required=False)
 
     def clean_tags(self) -> list[str]:
         return split_tags(self.cleaned_data.get("tags") or "")
+
+    def clean(self) -> dict[str, Any]:
+        """A grade belongs to a school stage: 年级 needs a 在校生状况 that is a stage."""
+        data = super().clean() or {}
+        if data.get("grade") and data.get("schooling") not in SCHOOL_STAGES:
+            self.add_error("grade", _("填写年级时, 在校生状况须为在读的学段 (小学、初中、高中 …)"))
+        return data
 
 
 class MemberForm(PersonForm):

@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from bangfu.core.pinyin import pinyin_key, pinyin_sort_key
 from bangfu.registry.choices import (
     Cause,
+    DatePrecision,
     Difficulty,
+    DisabilityCategory,
+    DisabilityLevel,
+    DocumentType,
+    Education,
     Employment,
     Health,
     Indicator,
@@ -60,6 +65,33 @@ class Person(models.Model):
         _("务工状况"), max_length=20, choices=Employment.choices, blank=True
     )
     notes = models.CharField(_("备注"), max_length=500, blank=True)
+    # The fields below came with the national systems' exports (docs/registry.md). They are
+    # nullable without a default (NULL: not given) so that adding them alters the tables in
+    # place: on SQLite a NOT NULL column would rebuild the table and drop the summary
+    # tables' triggers on it (reports/migrations/0002).
+    education = models.CharField(
+        _("文化程度"), max_length=20, choices=Education.choices, null=True, blank=True
+    )
+    grade = models.PositiveSmallIntegerField(
+        _("年级"),
+        null=True,
+        blank=True,
+        help_text=_("在校生所在年级, 按学段计 (七年级为初中 1 年级)"),
+    )
+    document_type = models.CharField(
+        _("证件类型"),
+        max_length=20,
+        choices=DocumentType.choices,
+        null=True,
+        blank=True,
+        help_text=_("身份证号所属的证件; 未填为居民身份证"),
+    )
+    disability_category = models.PositiveSmallIntegerField(
+        _("残疾类别"), choices=DisabilityCategory.choices, null=True, blank=True
+    )
+    disability_level = models.PositiveSmallIntegerField(
+        _("残疾等级"), choices=DisabilityLevel.choices, null=True, blank=True
+    )
     name_pinyin = models.CharField(max_length=200, blank=True, editable=False)
     name_sort = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -126,6 +158,10 @@ class Household(models.Model):
         _("困难程度"), max_length=20, choices=Difficulty.choices, blank=True
     )
     identified_on = models.DateField(_("识别日期"), null=True, blank=True)
+    # NULL: known to the day. A year or month (识别时间 2014, 201410) is stored as its first day.
+    identified_precision = models.CharField(
+        _("识别日期精度"), max_length=5, choices=DatePrecision.choices, null=True, blank=True
+    )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, blank=True)
     status_since = models.DateField(_("状态日期"), null=True, blank=True)
     housing_safe = models.BooleanField(_("住房安全"), null=True, blank=True)
@@ -210,12 +246,19 @@ class StatusChange(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="history")
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices)
     date = models.DateField(_("日期"))
+    # NULL: known to the day; a year or month (脱贫年度 2019) is stored as its first day.
+    date_precision = models.CharField(
+        _("日期精度"), max_length=5, choices=DatePrecision.choices, null=True, blank=True
+    )
     reason = models.CharField(_("原因"), max_length=300, blank=True)
     decided_by = models.CharField(_("决定人/机构"), max_length=100, blank=True)
     recorded_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # The file a step was imported from (a history taken over from the national system), NULL
+    # for a step recorded in bangfu.
+    imported_from = models.CharField(_("导入自"), max_length=200, null=True, blank=True)
 
     class Meta:
         verbose_name = _("状态变更")

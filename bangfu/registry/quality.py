@@ -11,11 +11,18 @@ the checks from the declarations alone, and a test fails when a declared check h
 implementation or an implementation has no declaration. A check may declare ``"requires":
 "pairings"``: it needs an app that is not part of the registry; while that app is not installed,
 the runner lists the check as skipped (never silently missing). When the app is installed, its
-``bangfu.<app>.quality`` module is imported, where it registers its implementations.
+``bangfu.<app>.quality`` module is imported, where it registers its implementations. A
+declaration may name its ``source``: the national rule (国家扶贫开发信息系统 / 防返贫监测信息系统
+逻辑校验) or the law it implements (docs/data-quality.md lists them).
+
+:func:`iter_findings` yields the findings one by one, so that a command can write a million of
+them without holding them (``bangfu quality``, docs/cli.md); :func:`run_checks` collects them into
+a :class:`QualityReport` for pages and imports.
 
 Income lines (:class:`~bangfu.registry.models.IncomeLine`) are data too: the national rural
-poverty lines 2014-2020 ship in ``data/income_lines.json`` and :func:`load_default_income_lines`
-puts them in the database; provinces and counties add their own rows.
+poverty lines 2014-2020 and the 防止返贫监测 lines found in published notices ship in
+``data/income_lines.json`` and :func:`load_default_income_lines` puts them in the database;
+provinces and counties add their own rows.
 """
 
 from __future__ import annotations
@@ -58,14 +65,21 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from bangfu.core.idnumber import EARLIEST_BIRTH_DATE, age_on, known_region_codes
+from bangfu.core.idnumber import (
+    EARLIEST_BIRTH_DATE,
+    age_on,
+    known_region_codes,
+    prefix_lineage,
+)
 from bangfu.core.tree import path_ids, prefix_q
 from bangfu.orgs.kinds import PLACE_KINDS, significant_prefix
 from bangfu.registry.choices import (
     CHILD_RELATIONS,
     IN_SCHOOL,
     PARENT_RELATIONS,
+    RELATION_SEX,
     Cause,
+    Employment,
     Health,
     Labour,
     Relation,
@@ -102,6 +116,7 @@ __all__ = [
     "default_income_lines",
     "implements",
     "income_line_for",
+    "iter_findings",
     "load_checks",
     "load_default_income_lines",
     "region_codes",
@@ -134,17 +149,37 @@ INCOME_MAX = Decimal(100_000)
 INCOME_TOLERANCE = Decimal("0.01")
 # A helper capacity above this is not a capacity anyone can keep up with.
 CAPACITY_MAX = 50
-# Usual ages (inclusive; None: no upper bound) of each 在校生状况.
+# Usual ages (whole years, inclusive; None: no upper bound) of each 在校生状况: the national
+# system's bounds (防返贫监测信息系统 rules 5_17_001-5_17_004: 小学 6-14, 初中 12-17, 高中和中职
+# 15-20, 学龄前儿童 and 学前教育 under 7 for a healthy child; docs/data-quality.md).
 SCHOOLING_AGES: dict[str, tuple[int, int | None]] = {
-    Schooling.PRESCHOOL_AGE: (0, 7),
-    Schooling.KINDERGARTEN: (2, 7),
-    Schooling.PRIMARY: (5, 16),
-    Schooling.JUNIOR: (10, 19),
-    Schooling.SENIOR: (13, 22),
-    Schooling.VOCATIONAL: (13, None),
+    Schooling.PRESCHOOL_AGE: (0, 6),
+    Schooling.KINDERGARTEN: (2, 6),
+    Schooling.PRIMARY: (6, 14),
+    Schooling.JUNIOR: (12, 17),
+    Schooling.SENIOR: (15, 20),
+    Schooling.VOCATIONAL: (15, 20),
     Schooling.COLLEGE: (15, None),
     Schooling.UNIVERSITY: (15, None),
 }
+# Stages that a sick or disabled child may stay in past their usual age: the national rule asks
+# only healthy children of 7 or more to have left them.
+PRESCHOOL_STAGES = {Schooling.PRESCHOOL_AGE, Schooling.KINDERGARTEN}
+UNWELL = [Health.CHRONIC, Health.SERIOUS, Health.DISABLED]
+# 劳动年龄: 16 (inclusive) to 60 (exclusive) years, as the national labour rules count it.
+LABOUR_AGE = (16, 60)
+# 义务教育适龄: 6 to 15 years on the day of the check (义务教育法 第十一条; P020).
+COMPULSORY_SCHOOL_AGE = (6, 15)
+# Stages up to 普通高中 (incl. 学龄前) whose pupils should not work away from home (P021).
+SCHOOL_UP_TO_SENIOR = [
+    Schooling.PRESCHOOL_AGE,
+    Schooling.KINDERGARTEN,
+    Schooling.PRIMARY,
+    Schooling.JUNIOR,
+    Schooling.SENIOR,
+]
+# 外出务工: working outside one's township (乡镇外县内, 县外省内, 省外).
+AWAY_FROM_HOME = [Employment.COUNTY, Employment.PROVINCE, Employment.OUT_OF_PROVINCE]
 # 民法典第一千零四十七条: the legal age of marriage.
 LEGAL_MARRIAGE_AGE = {Sex.MALE: 22, Sex.FEMALE: 20}
 
@@ -171,6 +206,8 @@ class Declaration:
     subject: str
     explain: str
     requires: str | None = None
+    # Where the rule comes from: the national rule's number and text, or the law.
+    source: str = ""
 
     @property
     def placeholders(self) -> list[str]:
@@ -195,14 +232,15 @@ class _Keep(dict):
 
 
 _REQUIRED_KEYS = ("code", "title", "message", "severity", "subject", "explain")
+_OPTIONAL_KEYS = ("requires", "source")
 
 
 def declaration_problems(data: Any) -> list[str]:
     """What is wrong with a declarations document (``{"checks": [...]}``); [] when it is valid.
 
     Checked: required keys are present and non-empty strings, codes are unique and look like
-    "P001", severities and subjects are known, and every message template parses with plain
-    named placeholders."""
+    "P001", severities and subjects are known, a ``source`` (optional) is a non-empty string,
+    and every message template parses with plain named placeholders."""
     problems: list[str] = []
     if not isinstance(data, dict) or not isinstance(data.get("checks"), list):
         return ['the document must be an object with a "checks" list']
@@ -229,7 +267,10 @@ def declaration_problems(data: Any) -> list[str]:
         requires = item.get("requires")
         if requires is not None and (not isinstance(requires, str) or not requires.isidentifier()):
             problems.append(f"{where}: requires must be an app name such as pairings")
-        unknown = set(item) - set(_REQUIRED_KEYS) - {"requires"}
+        source = item.get("source")
+        if source is not None and (not isinstance(source, str) or not source.strip()):
+            problems.append(f"{where}: source must be a non-empty text naming the rule's origin")
+        unknown = set(item) - set(_REQUIRED_KEYS) - set(_OPTIONAL_KEYS)
         if unknown:
             problems.append(f"{where}: unknown keys {sorted(unknown)}")
         try:
@@ -259,6 +300,7 @@ def load_checks(path: Path = CHECKS_FILE) -> tuple[Declaration, ...]:
             subject=item["subject"],
             explain=item["explain"],
             requires=item.get("requires"),
+            source=item.get("source", ""),
         )
         for item in data["checks"]
     )
@@ -436,38 +478,81 @@ def run_checks(
     these querysets; a few checks look beyond them to say more about such a record (一人多户
     counts every household a person of the scope belongs to)."""
     today = today or timezone.localdate()
-    wanted = list(CHECKS) if codes is None else [_declaration(code) for code in codes]
-    _load_app_checks()
-    context = CheckContext(persons=persons, households=households, helpers=helpers, today=today)
     report = QualityReport(today=today)
+    report.findings.extend(
+        iter_findings(
+            persons=persons,
+            households=households,
+            helpers=helpers,
+            codes=codes,
+            today=today,
+            report=report,
+        )
+    )
+    return report
+
+
+def iter_findings(
+    *,
+    persons: QuerySet[Person],
+    households: QuerySet[Household],
+    helpers: QuerySet[Helper],
+    codes: Iterable[str] | None = None,
+    today: datetime.date | None = None,
+    report: QualityReport | None = None,
+    links: bool = True,
+) -> Iterator[Finding]:
+    """The findings of :func:`run_checks`, one at a time and in declaration order, none kept:
+    what ``bangfu quality`` streams for a county of a million persons (docs/cli.md).
+
+    ``report``, when given, is told which checks ran and which were skipped (its findings are
+    left alone). ``links=False`` leaves ``Finding.url`` empty (a command has no pages to link
+    to). An unknown code raises ValueError here, before anything runs."""
+    wanted = list(CHECKS) if codes is None else [_declaration(code) for code in codes]
+    context = CheckContext(
+        persons=persons,
+        households=households,
+        helpers=helpers,
+        today=today or timezone.localdate(),
+    )
+    return _findings(wanted, context, report, links)
+
+
+def _findings(
+    wanted: list[Declaration],
+    context: CheckContext,
+    report: QualityReport | None,
+    links: bool,
+) -> Iterator[Finding]:
+    _load_app_checks()
     linker = _Linker()
     for declaration in wanted:
         if declaration.requires and not apps.is_installed(f"bangfu.{declaration.requires}"):
             reason = _("需要“%(app)s”模块, 尚未安装") % {"app": declaration.requires}
-            report.skipped.append(Skipped(declaration.code, declaration.title, reason))
+            if report is not None:
+                report.skipped.append(Skipped(declaration.code, declaration.title, reason))
             continue
         implementation = IMPLEMENTATIONS.get(declaration.code)
         if implementation is None:
-            report.skipped.append(Skipped(declaration.code, declaration.title, _("尚未实现")))
+            if report is not None:
+                report.skipped.append(Skipped(declaration.code, declaration.title, _("尚未实现")))
             continue
-        report.ran.append(declaration.code)
+        if report is not None:
+            report.ran.append(declaration.code)
         for hit in implementation(context):
-            report.findings.append(
-                Finding(
-                    code=declaration.code,
-                    severity=declaration.severity,
-                    title=declaration.title,
-                    message=declaration.render(hit.params),
-                    subject=declaration.subject,
-                    object_id=hit.object_id,
-                    object_repr=hit.object_repr,
-                    org_id=hit.org_id,
-                    household_id=hit.household_id,
-                    person_id=hit.person_id,
-                    url=linker.url(declaration.subject, hit),
-                )
+            yield Finding(
+                code=declaration.code,
+                severity=declaration.severity,
+                title=declaration.title,
+                message=declaration.render(hit.params),
+                subject=declaration.subject,
+                object_id=hit.object_id,
+                object_repr=hit.object_repr,
+                org_id=hit.org_id,
+                household_id=hit.household_id,
+                person_id=hit.person_id,
+                url=linker.url(declaration.subject, hit) if links else "",
             )
-    return report
 
 
 def run_checks_for_org(
@@ -581,7 +666,9 @@ def region_codes(org_ids: Iterable[int]) -> dict[int, str]:
 
 
 def default_income_lines() -> list[dict[str, Any]]:
-    """The income lines shipped with bangfu (national rural poverty lines 2014-2020)."""
+    """The income lines shipped with bangfu: the national rural poverty lines 2014-2020 and
+    the 防止返贫监测 lines of later years found in published notices, each with its source
+    (docs/data-quality.md, "Income lines")."""
     data = json.loads(INCOME_LINES_FILE.read_text(encoding="utf-8"))
     return [
         {
@@ -636,6 +723,16 @@ def income_line_for(
 
 
 # -- expression helpers ----------------------------------------------------------------------
+
+# Rows fetched per round trip when a check streams its failing records.
+STREAM_CHUNK = 2000
+
+
+def _stream(rows: QuerySet[Any, Any]) -> Iterator[Any]:
+    """A check's rows fetched in chunks and not kept: iterating a QuerySet caches every row, so
+    a check failing half a million persons would hold them all (``bangfu quality`` streams its
+    findings, docs/cli.md)."""
+    return rows.iterator(chunk_size=STREAM_CHUNK)
 
 
 class _DateDigits(Func):
@@ -772,7 +869,7 @@ def one_person_several_households(ctx: CheckContext) -> Iterator[Hit]:
         .filter(n__gt=1)
         .values(*PERSON_VALUES, "n")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _person_hit(row, count=row["n"])
 
 
@@ -785,7 +882,7 @@ def birth_date_differs_from_id(ctx: CheckContext) -> Iterator[Hit]:
         .exclude(recorded=F("encoded"))
         .values(*PERSON_VALUES, "birth_date", "id_number")
     )
-    for row in rows:
+    for row in _stream(rows):
         digits = row["id_number"][6:14]
         yield _person_hit(
             row,
@@ -803,7 +900,7 @@ def sex_differs_from_id(ctx: CheckContext) -> Iterator[Hit]:
         .filter(Q(sex=Sex.MALE, d17__in=_EVEN_DIGITS) | Q(sex=Sex.FEMALE, d17__in=_ODD_DIGITS))
         .values(*PERSON_VALUES, "sex")
     )
-    for row in rows:
+    for row in _stream(rows):
         other = Sex.FEMALE if row["sex"] == Sex.MALE else Sex.MALE
         yield _person_hit(row, sex=_label(Sex, row["sex"]), id_sex=_label(Sex, other))
 
@@ -811,9 +908,19 @@ def sex_differs_from_id(ctx: CheckContext) -> Iterator[Hit]:
 @implements("P004")
 def id_region_differs_from_unit(ctx: CheckContext) -> Iterator[Hit]:
     """The ID's first six digits against the unit's region: a province's two digits, a city's
-    four, a county's (or a township's, a village's) six. One query: the units are grouped by
-    the prefix they expect."""
-    with_id = ctx.person_qs().exclude(id_number="")
+    four, a county's (or a township's, a village's) six, or a code of the same place before or
+    after it was renumbered (隆安县 450123 accepts 452126, its code until 2001; the lineage rules
+    are in docs/data-quality.md). Residence permits of Hong Kong, Macau and Taiwan residents
+    (810000, 820000, 830000) and foreigners' permanent residence cards (9…) name no place of
+    residence and are not compared. One query: the units are grouped by the prefix they expect,
+    each with the few codes of its lineage that lie outside the prefix."""
+    no_residence_region = (
+        Q(id_number__startswith="9")
+        | Q(id_number__startswith="810000")
+        | Q(id_number__startswith="820000")
+        | Q(id_number__startswith="830000")
+    )
+    with_id = ctx.person_qs().exclude(id_number="").exclude(no_residence_region)
     places = _places(with_id.values_list("org_id", flat=True).distinct())
     expected: dict[str, list[int]] = defaultdict(list)
     for org_id, (kind, code) in places.items():
@@ -822,9 +929,14 @@ def id_region_differs_from_unit(ctx: CheckContext) -> Iterator[Hit]:
         return
     wrong = Q(pk__in=[])
     for prefix, org_ids in expected.items():
-        wrong |= Q(org_id__in=org_ids) & ~Q(id_number__startswith=prefix)
+        accepted = Q(id_number__startswith=prefix)
+        elsewhere = sorted(code for code in prefix_lineage(prefix) if not code.startswith(prefix))
+        if elsewhere:
+            accepted |= Q(id_region__in=elsewhere)
+        wrong |= Q(org_id__in=org_ids) & ~accepted
     regions = {pk: code for pk, (_kind, code) in places.items()}
-    for row in with_id.filter(wrong).values(*PERSON_VALUES, "id_number"):
+    rows = with_id.alias(id_region=_Substr("id_number", 1, 6)).filter(wrong)
+    for row in rows.values(*PERSON_VALUES, "id_number"):
         yield _person_hit(row, id_region=row["id_number"][:6], region=regions[row["org_id"]])
 
 
@@ -835,13 +947,15 @@ def adult_without_id(ctx: CheckContext) -> Iterator[Hit]:
         .filter(id_number="", birth_date__lte=ctx.born_by(18))
         .values(*PERSON_VALUES, "birth_date")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _person_hit(row, age=ctx.age(row["birth_date"]))
 
 
 @implements("P006")
 def no_id_no_birth_date(ctx: CheckContext) -> Iterator[Hit]:
-    for row in ctx.person_qs().filter(id_number="", birth_date__isnull=True).values(*PERSON_VALUES):
+    for row in _stream(
+        ctx.person_qs().filter(id_number="", birth_date__isnull=True).values(*PERSON_VALUES)
+    ):
         yield _person_hit(row)
 
 
@@ -854,7 +968,7 @@ def invalid_phone(ctx: CheckContext) -> Iterator[Hit]:
         .exclude(phone__regex=_LANDLINE)
         .values(*PERSON_VALUES, "phone")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _person_hit(row, length=sum(ch.isdigit() for ch in row["phone"]))
 
 
@@ -880,7 +994,7 @@ def phone_shared_across_households(ctx: CheckContext) -> Iterator[Hit]:
         .values(*PERSON_VALUES, "phone")
         .distinct()
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _person_hit(row, count=counts[row["phone"]] - 1)
 
 
@@ -896,7 +1010,7 @@ def invalid_id_number(ctx: CheckContext) -> Iterator[Hit]:
     malformed: set[int] = set()
 
     def note(queryset: QuerySet[Person], problem: str) -> None:
-        for row in queryset.values(*PERSON_VALUES):
+        for row in _stream(queryset.values(*PERSON_VALUES)):
             if row["pk"] not in malformed:
                 rows[row["pk"]] = row
                 problems[row["pk"]].append(problem)
@@ -906,7 +1020,10 @@ def invalid_id_number(ctx: CheckContext) -> Iterator[Hit]:
 
     with_region = base.annotate(region=_Substr("id_number", 1, 6))
     regions = set(with_region.values_list("region", flat=True).distinct())
-    unknown = sorted(regions - known_region_codes())
+    known = known_region_codes()
+    # A foreigner's permanent residence number (9…) carries the issuing province's two digits
+    # after its 9, not a region code (core/idnumber.py).
+    unknown = sorted(r for r in regions - known if not (r[:1] == "9" and r[1:3] + "0000" in known))
     if unknown:
         note(with_region.filter(region__in=unknown), _("前 6 位不是已知的行政区划代码"))
 
@@ -947,7 +1064,7 @@ def _plausible_birth(digits: str, today: datetime.date) -> bool:
 @implements("P010")
 def odd_name(ctx: CheckContext) -> Iterator[Hit]:
     rows = ctx.person_qs().filter(Q(name="") | Q(name__regex=_NAME_JUNK)).values(*PERSON_VALUES)
-    for row in rows:
+    for row in _stream(rows):
         yield _person_hit(row)
 
 
@@ -958,7 +1075,7 @@ def implausible_birth_date(ctx: CheckContext) -> Iterator[Hit]:
         .filter(Q(birth_date__gt=ctx.today) | Q(birth_date__lte=ctx.born_by(121)))
         .values(*PERSON_VALUES, "birth_date")
     )
-    for row in rows:
+    for row in _stream(rows):
         problem = _("晚于今天") if row["birth_date"] > ctx.today else _("意味着超过 120 岁")
         yield _person_hit(row, birth_date=row["birth_date"].isoformat(), problem=problem)
 
@@ -976,7 +1093,7 @@ def child_with_labour(ctx: CheckContext) -> Iterator[Hit]:
         )
         .values(*PERSON_VALUES, "birth_date", "labour")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _person_hit(row, age=ctx.age(row["birth_date"]), labour=_label(Labour, row["labour"]))
 
 
@@ -987,7 +1104,7 @@ def elderly_full_labour(ctx: CheckContext) -> Iterator[Hit]:
         .filter(birth_date__lte=ctx.born_by(66), labour__in=[Labour.ORDINARY, Labour.SKILLED])
         .values(*PERSON_VALUES, "birth_date", "labour")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _person_hit(row, age=ctx.age(row["birth_date"]), labour=_label(Labour, row["labour"]))
 
 
@@ -1003,7 +1120,7 @@ def school_age_out_of_school(ctx: CheckContext) -> Iterator[Hit]:
         )
         .values(*PERSON_VALUES, "birth_date", "schooling")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _person_hit(
             row, age=ctx.age(row["birth_date"]), schooling=_label(Schooling, row["schooling"])
         )
@@ -1011,11 +1128,17 @@ def school_age_out_of_school(ctx: CheckContext) -> Iterator[Hit]:
 
 @implements("P015")
 def age_inconsistent_with_schooling(ctx: CheckContext) -> Iterator[Hit]:
+    """A 在校生状况 outside its usual ages (``SCHOOLING_AGES``, the national bounds). A sick or
+    disabled child may stay in 学龄前/学前教育 past 6: the national rule asks it of healthy
+    children only."""
     wrong = Q(pk__in=[])
     for schooling, (low, high) in SCHOOLING_AGES.items():
         outside = Q(birth_date__gt=ctx.born_by(low))
         if high is not None:
-            outside |= Q(birth_date__lte=ctx.born_by(high + 1))
+            too_old = Q(birth_date__lte=ctx.born_by(high + 1))
+            if schooling in PRESCHOOL_STAGES:
+                too_old &= ~Q(health__in=UNWELL)
+            outside |= too_old
         wrong |= Q(schooling=schooling) & outside
     rows = (
         ctx.person_qs()
@@ -1023,7 +1146,7 @@ def age_inconsistent_with_schooling(ctx: CheckContext) -> Iterator[Hit]:
         .filter(wrong)
         .values(*PERSON_VALUES, "birth_date", "schooling")
     )
-    for row in rows:
+    for row in _stream(rows):
         low, high = SCHOOLING_AGES[row["schooling"]]
         usual = (
             _("%(low)d-%(high)d 岁") % {"low": low, "high": high}
@@ -1035,6 +1158,111 @@ def age_inconsistent_with_schooling(ctx: CheckContext) -> Iterator[Hit]:
             age=ctx.age(row["birth_date"]),
             schooling=_label(Schooling, row["schooling"]),
             usual=usual,
+        )
+
+
+def _in_a_household() -> Exists:
+    """The person belongs to a household that is not 剔除: a registered beneficiary, whose
+    labour and schooling the national system requires (not a helper or a cadre)."""
+    return Exists(
+        Member.objects.filter(person=OuterRef("pk")).exclude(household__status=Status.REMOVED)
+    )
+
+
+@implements("P016")
+def healthy_adult_without_labour(ctx: CheckContext) -> Iterator[Hit]:
+    """Healthy, 16 (inclusive) to 60 (exclusive), not in school, yet 弱/无/丧失劳动力."""
+    low, high = LABOUR_AGE
+    rows = (
+        ctx.person_qs()
+        .filter(
+            birth_date__lte=ctx.born_by(low),
+            birth_date__gt=ctx.born_by(high),
+            health=Health.HEALTHY,
+            labour__in=[Labour.WEAK, Labour.NONE, Labour.LOST],
+        )
+        .exclude(schooling__in=IN_SCHOOL)
+        .values(*PERSON_VALUES, "birth_date", "labour")
+    )
+    for row in _stream(rows):
+        yield _person_hit(row, age=ctx.age(row["birth_date"]), labour=_label(Labour, row["labour"]))
+
+
+@implements("P017")
+def child_with_lost_labour(ctx: CheckContext) -> Iterator[Hit]:
+    """Under 16 with 丧失劳动力: a child has no labour capacity to lose (P012 has the rest of
+    the national rule "16 岁以下劳动能力不是无劳动力")."""
+    rows = (
+        ctx.person_qs()
+        .filter(birth_date__gt=ctx.born_by(LABOUR_AGE[0]), labour=Labour.LOST)
+        .values(*PERSON_VALUES, "birth_date")
+    )
+    for row in _stream(rows):
+        yield _person_hit(row, age=ctx.age(row["birth_date"]))
+
+
+@implements("P018")
+def pupil_with_labour(ctx: CheckContext) -> Iterator[Hit]:
+    """In school and 普通/技能劳动力; those known to be under 16 are P012's."""
+    rows = (
+        ctx.person_qs()
+        .filter(schooling__in=IN_SCHOOL, labour__in=[Labour.ORDINARY, Labour.SKILLED])
+        .filter(Q(birth_date__lte=ctx.born_by(LABOUR_AGE[0])) | Q(birth_date__isnull=True))
+        .values(*PERSON_VALUES, "schooling", "labour")
+    )
+    for row in _stream(rows):
+        yield _person_hit(
+            row,
+            schooling=_label(Schooling, row["schooling"]),
+            labour=_label(Labour, row["labour"]),
+        )
+
+
+@implements("P019")
+def adult_labour_missing(ctx: CheckContext) -> Iterator[Hit]:
+    """A household member of 16 or more whose 劳动能力 is empty."""
+    rows = (
+        ctx.person_qs()
+        .filter(birth_date__lte=ctx.born_by(LABOUR_AGE[0]), labour="")
+        .filter(_in_a_household())
+        .values(*PERSON_VALUES, "birth_date")
+    )
+    for row in _stream(rows):
+        yield _person_hit(row, age=ctx.age(row["birth_date"]))
+
+
+@implements("P020")
+def school_age_schooling_missing(ctx: CheckContext) -> Iterator[Hit]:
+    """A household member aged 6 to 15 (whole years on the day of the check) whose 在校生状况
+    is empty."""
+    low, high = COMPULSORY_SCHOOL_AGE
+    rows = (
+        ctx.person_qs()
+        .filter(
+            birth_date__lte=ctx.born_by(low),
+            birth_date__gt=ctx.born_by(high + 1),
+            schooling="",
+        )
+        .filter(_in_a_household())
+        .values(*PERSON_VALUES, "birth_date")
+    )
+    for row in _stream(rows):
+        yield _person_hit(row, age=ctx.age(row["birth_date"]))
+
+
+@implements("P021")
+def pupil_working_away(ctx: CheckContext) -> Iterator[Hit]:
+    """A pupil up to 普通高中 (学龄前 included) whose 务工状况 is work outside the township."""
+    rows = (
+        ctx.person_qs()
+        .filter(schooling__in=SCHOOL_UP_TO_SENIOR, employment__in=AWAY_FROM_HOME)
+        .values(*PERSON_VALUES, "schooling", "employment")
+    )
+    for row in _stream(rows):
+        yield _person_hit(
+            row,
+            schooling=_label(Schooling, row["schooling"]),
+            employment=_label(Employment, row["employment"]),
         )
 
 
@@ -1069,7 +1297,7 @@ def head_and_spouse_same_sex(ctx: CheckContext) -> Iterator[Hit]:
         )
     )
     seen: set[int] = set()
-    for row in rows:
+    for row in _stream(rows):
         if row["household_id"] in seen:
             continue
         seen.add(row["household_id"])
@@ -1094,7 +1322,7 @@ def household_without_head(ctx: CheckContext) -> Iterator[Hit]:
         .filter(size__gt=0, heads__isnull=True)
         .values(*HOUSEHOLD_VALUES, "size")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _household_hit(row, count=row["size"])
 
 
@@ -1106,7 +1334,7 @@ def several_heads(ctx: CheckContext) -> Iterator[Hit]:
         .filter(heads__gt=1)
         .values(*HOUSEHOLD_VALUES, "heads")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _household_hit(row, count=row["heads"])
 
 
@@ -1127,7 +1355,7 @@ def head_field_differs_from_members(ctx: CheckContext) -> Iterator[Hit]:
         )
         .values(*HOUSEHOLD_VALUES, "member_head")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _household_hit(
             row, head=row["head__name"] or _("(空)"), member_head=row["member_head"] or _("(无)")
         )
@@ -1140,7 +1368,7 @@ def head_under_16(ctx: CheckContext) -> Iterator[Hit]:
         .filter(relation=Relation.HEAD, person__birth_date__gt=ctx.born_by(16))
         .values(*MEMBER_VALUES)
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _member_hit(row, age=ctx.age(row["person__birth_date"]))
 
 
@@ -1151,7 +1379,7 @@ def spouse_under_18(ctx: CheckContext) -> Iterator[Hit]:
         .filter(relation=Relation.SPOUSE, person__birth_date__gt=ctx.born_by(18))
         .values(*MEMBER_VALUES)
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _member_hit(row, age=ctx.age(row["person__birth_date"]))
 
 
@@ -1167,7 +1395,7 @@ def spouse_under_marriage_age(ctx: CheckContext) -> Iterator[Hit]:
         .filter(young)
         .values(*MEMBER_VALUES, "person__sex")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _member_hit(
             row,
             age=ctx.age(row["person__birth_date"]),
@@ -1177,7 +1405,7 @@ def spouse_under_marriage_age(ctx: CheckContext) -> Iterator[Hit]:
 
 def _relative_of_head(
     ctx: CheckContext, relations: Collection[str], born: Q
-) -> Iterable[Mapping[str, Any]]:
+) -> QuerySet[Member, dict[str, Any]]:
     """Members of the given relations to the head whose birth compares with the head's as
     ``born`` says, on the aliases ``own`` and ``head`` (dates as yyyymmdd)."""
     return (
@@ -1205,13 +1433,13 @@ def _relative_params(row: Mapping[str, Any]) -> dict[str, Any]:
 @implements("M008")
 def child_too_close_in_age(ctx: CheckContext) -> Iterator[Hit]:
     """A son or daughter born less than 15 years after the head (or before)."""
-    for row in _relative_of_head(ctx, CHILD_RELATIONS, Q(own__lt=F("head") + 150000)):
+    for row in _stream(_relative_of_head(ctx, CHILD_RELATIONS, Q(own__lt=F("head") + 150000))):
         yield _member_hit(row, **_relative_params(row))
 
 
 @implements("M009")
 def parent_younger_than_head(ctx: CheckContext) -> Iterator[Hit]:
-    for row in _relative_of_head(ctx, PARENT_RELATIONS, Q(own__gte=F("head"))):
+    for row in _stream(_relative_of_head(ctx, PARENT_RELATIONS, Q(own__gte=F("head")))):
         yield _member_hit(row, **_relative_params(row))
 
 
@@ -1223,8 +1451,25 @@ def several_spouses(ctx: CheckContext) -> Iterator[Hit]:
         .filter(spouses__gt=1)
         .values(*HOUSEHOLD_VALUES, "spouses")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _household_hit(row, count=row["spouses"])
+
+
+@implements("M011")
+def relation_contradicts_sex(ctx: CheckContext) -> Iterator[Hit]:
+    """A member whose relation to the head implies the other sex (之女 who is male …);
+    ``choices.RELATION_SEX`` says which relations imply which sex (户主, 配偶, 之兄弟姐妹 and
+    其他 imply none)."""
+    implied: dict[str, list[str]] = defaultdict(list)
+    for relation, sex in RELATION_SEX.items():
+        implied[sex].append(relation)
+    other = {Sex.MALE: Sex.FEMALE, Sex.FEMALE: Sex.MALE}
+    wrong = Q(pk__in=[])
+    for sex, relations in implied.items():
+        wrong |= Q(relation__in=relations, person__sex=other[Sex(sex)])
+    rows = ctx.members().filter(wrong).values(*MEMBER_VALUES, "person__sex")
+    for row in _stream(rows):
+        yield _member_hit(row, sex=_label(Sex, row["person__sex"]))
 
 
 # -- households: basics and causes -----------------------------------------------------------
@@ -1237,14 +1482,14 @@ def household_without_members(ctx: CheckContext) -> Iterator[Hit]:
         .filter(~Exists(Member.objects.filter(household=OuterRef("pk"))))
         .values(*HOUSEHOLD_VALUES)
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _household_hit(row)
 
 
 @implements("H002")
 def main_cause_missing(ctx: CheckContext) -> Iterator[Hit]:
     rows = ctx.household_qs().filter(main_cause="").exclude(status=Status.REMOVED)
-    for row in rows.values(*HOUSEHOLD_VALUES):
+    for row in _stream(rows.values(*HOUSEHOLD_VALUES)):
         yield _household_hit(row)
 
 
@@ -1255,7 +1500,7 @@ def _cause_without_members(ctx: CheckContext, cause: str, members: Q) -> Iterato
         .filter(~Exists(Member.objects.filter(members, household=OuterRef("pk"))))
         .values(*HOUSEHOLD_VALUES)
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _household_hit(row)
 
 
@@ -1284,7 +1529,7 @@ def no_labour_with_labourers(ctx: CheckContext) -> Iterator[Hit]:
         .filter(able__gte=2)
         .values(*HOUSEHOLD_VALUES, "able")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _household_hit(row, count=row["able"])
 
 
@@ -1341,7 +1586,7 @@ def _parts_sum() -> ExpressionWrapper:
 @implements("I001")
 def income_out_of_bounds(ctx: CheckContext) -> Iterator[Hit]:
     rows = _incomes(ctx).filter(Q(per_capita__lt=INCOME_MIN) | Q(per_capita__gt=INCOME_MAX))
-    for row in rows.values(*INCOME_VALUES):
+    for row in _stream(rows.values(*INCOME_VALUES)):
         yield _income_hit(row)
 
 
@@ -1355,7 +1600,7 @@ def income_parts_exceed_total(ctx: CheckContext) -> Iterator[Hit]:
         .filter(parts__gt=0)
         .values(*INCOME_VALUES)
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _income_hit(row, parts=_money(_sum_parts(row)))
 
 
@@ -1370,7 +1615,7 @@ def income_parts_fall_short(ctx: CheckContext) -> Iterator[Hit]:
         .filter(parts__lt=F("per_capita") * (1 - INCOME_TOLERANCE))
         .values(*INCOME_VALUES)
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _income_hit(row, parts=_money(_sum_parts(row)))
 
 
@@ -1381,7 +1626,7 @@ def _sum_parts(row: Mapping[str, Any]) -> Decimal:
 @implements("I004")
 def negative_wage_or_transfer(ctx: CheckContext) -> Iterator[Hit]:
     rows = _incomes(ctx).filter(Q(wage__lt=0) | Q(transfer__lt=0))
-    for row in rows.values(*INCOME_VALUES):
+    for row in _stream(rows.values(*INCOME_VALUES)):
         parts = []
         if row["wage"] is not None and row["wage"] < 0:
             parts.append(_("工资性收入为 %(value)s 元") % {"value": _money(row["wage"])})
@@ -1399,7 +1644,7 @@ def income_missing_this_year(ctx: CheckContext) -> Iterator[Hit]:
         .filter(~Exists(HouseholdIncome.objects.filter(household=OuterRef("pk"), year=year)))
         .values(*HOUSEHOLD_VALUES)
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _household_hit(row, year=year)
 
 
@@ -1436,7 +1681,7 @@ def exited_below_income_line(ctx: CheckContext) -> Iterator[Hit]:
     for (year, amount), org_ids in groups.items():
         below |= Q(org_id__in=org_ids, latest_year=year, latest_amount__lt=amount)
     rows = exited.filter(below).values(*HOUSEHOLD_VALUES, "latest_year", "latest_amount")
-    for row in rows:
+    for row in _stream(rows):
         line = income_line_for(row["latest_year"], regions.get(row["org_id"], ""), lines)
         yield _household_hit(
             row,
@@ -1464,7 +1709,7 @@ def status_differs_from_history(ctx: CheckContext) -> Iterator[Hit]:
         .exclude(last=F("status"))
         .values(*HOUSEHOLD_VALUES, "status", "last")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _household_hit(
             row,
             status=_label(Status, row["status"]) if row["status"] else _("(空)"),
@@ -1481,7 +1726,7 @@ def identified_after_first_step(ctx: CheckContext) -> Iterator[Hit]:
         .filter(first__lt=F("identified_on"))
         .values(*HOUSEHOLD_VALUES, "identified_on", "first")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _household_hit(
             row, identified_on=row["identified_on"].isoformat(), first=row["first"].isoformat()
         )
@@ -1509,7 +1754,7 @@ def exit_too_soon(ctx: CheckContext) -> Iterator[Hit]:
         )
     )
     seen: set[int] = set()
-    for row in rows:
+    for row in _stream(rows):
         if row["household_id"] in seen:
             continue
         seen.add(row["household_id"])
@@ -1542,7 +1787,7 @@ def removed_without_reason(ctx: CheckContext) -> Iterator[Hit]:
         )
     )
     seen: set[int] = set()
-    for row in rows:
+    for row in _stream(rows):
         if row["household_id"] in seen:
             continue
         seen.add(row["household_id"])
@@ -1567,28 +1812,28 @@ def identified_for_over_a_year(ctx: CheckContext) -> Iterator[Hit]:
         .filter(since__lt=year_ago)
         .values(*HOUSEHOLD_VALUES, "since")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _household_hit(row, since=row["since"].isoformat())
 
 
 @implements("S006")
 def exited_unsafe_housing(ctx: CheckContext) -> Iterator[Hit]:
     rows = ctx.household_qs().filter(status=Status.EXITED, housing_safe=False)
-    for row in rows.values(*HOUSEHOLD_VALUES):
+    for row in _stream(rows.values(*HOUSEHOLD_VALUES)):
         yield _household_hit(row)
 
 
 @implements("S007")
 def exited_unsafe_water(ctx: CheckContext) -> Iterator[Hit]:
     rows = ctx.household_qs().filter(status=Status.EXITED, water_safe=False)
-    for row in rows.values(*HOUSEHOLD_VALUES):
+    for row in _stream(rows.values(*HOUSEHOLD_VALUES)):
         yield _household_hit(row)
 
 
 @implements("S008")
 def identification_date_missing(ctx: CheckContext) -> Iterator[Hit]:
     rows = ctx.household_qs().exclude(status="").filter(identified_on__isnull=True)
-    for row in rows.values(*HOUSEHOLD_VALUES, "status"):
+    for row in _stream(rows.values(*HOUSEHOLD_VALUES, "status")):
         yield _household_hit(row, status=_label(Status, row["status"]))
 
 
@@ -1597,7 +1842,7 @@ def exited_safety_unknown(ctx: CheckContext) -> Iterator[Hit]:
     rows = ctx.household_qs().filter(
         Q(housing_safe__isnull=True) | Q(water_safe__isnull=True), status=Status.EXITED
     )
-    for row in rows.values(*HOUSEHOLD_VALUES, "housing_safe", "water_safe"):
+    for row in _stream(rows.values(*HOUSEHOLD_VALUES, "housing_safe", "water_safe")):
         missing = []
         if row["housing_safe"] is None:
             missing.append(_("住房安全"))
@@ -1609,7 +1854,7 @@ def exited_safety_unknown(ctx: CheckContext) -> Iterator[Hit]:
 @implements("S010")
 def identified_in_future(ctx: CheckContext) -> Iterator[Hit]:
     rows = ctx.household_qs().filter(identified_on__gt=ctx.today)
-    for row in rows.values(*HOUSEHOLD_VALUES, "identified_on"):
+    for row in _stream(rows.values(*HOUSEHOLD_VALUES, "identified_on")):
         yield _household_hit(row, identified_on=row["identified_on"].isoformat())
 
 
@@ -1619,14 +1864,14 @@ def identified_in_future(ctx: CheckContext) -> Iterator[Hit]:
 @implements("B001")
 def absurd_capacity(ctx: CheckContext) -> Iterator[Hit]:
     rows = ctx.helper_qs().filter(Q(capacity=0) | Q(capacity__gt=CAPACITY_MAX))
-    for row in rows.values(*HELPER_VALUES, "capacity"):
+    for row in _stream(rows.values(*HELPER_VALUES, "capacity")):
         yield _helper_hit(row, capacity=row["capacity"])
 
 
 @implements("B002")
 def helper_without_phone(ctx: CheckContext) -> Iterator[Hit]:
     rows = ctx.helper_qs().filter(is_active=True, person__phone="")
-    for row in rows.values(*HELPER_VALUES):
+    for row in _stream(rows.values(*HELPER_VALUES)):
         yield _helper_hit(row)
 
 
@@ -1644,5 +1889,5 @@ def helper_is_beneficiary(ctx: CheckContext) -> Iterator[Hit]:
         .filter(code__isnull=False)
         .values(*HELPER_VALUES, "code")
     )
-    for row in rows:
+    for row in _stream(rows):
         yield _helper_hit(row, code=row["code"])

@@ -10,10 +10,11 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from bangfu.accounts.scope import scope_of
 from bangfu.core.tree import prefix_q
-from bangfu.registry.choices import NOT_EXITED, Status
+from bangfu.registry.choices import NOT_EXITED, DatePrecision, Status
 from bangfu.registry.models import Helper, Household, Member, Person, StatusChange, UnitBeneficiary
 
 if TYPE_CHECKING:
@@ -127,6 +128,19 @@ class StatusFigures:
     date_to: datetime.date | None
     by_status: dict[str, Figure] = field(default_factory=dict)
     entries: dict[str, Figure] = field(default_factory=dict)
+    # Status steps known only to the month or year whose month/year the as-of day or the range
+    # cuts through: they are counted at the month's/year's first day (imprecise_steps).
+    imprecise: int = 0
+
+    @property
+    def imprecise_note(self) -> str:
+        """What the figures did with the steps dated only to a month or a year, or ""."""
+        if not self.imprecise:
+            return ""
+        return _(
+            "其中%(n)d条状态变更的日期只精确到月或年, 而统计日期落在该月或该年之内, "
+            "按该月/年第一天计。"
+        ) % {"n": self.imprecise}
 
     @property
     def registered(self) -> Figure:
@@ -151,6 +165,8 @@ class StatusFigures:
             data["to"] = self.date_to.isoformat() if self.date_to else None
         data["registered"] = self.registered.as_dict()
         data["not_exited"] = self.not_exited.as_dict()
+        if self.imprecise:  # only then, so that the usual object keeps its original keys
+            data["imprecise_dates"] = self.imprecise
         return data
 
     def sentence(self) -> str:
@@ -190,7 +206,7 @@ class StatusFigures:
         if (self.date_from or self.date_to) and moved:
             span = f"{_d(self.date_from) or '建档以来'}至{_d(self.date_to) or _d(self.as_of)}"
             text += f"{span}, " + ", ".join(moved) + "。"
-        return text
+        return text + self.imprecise_note
 
 
 def _d(day: datetime.date | None) -> str:
@@ -248,7 +264,45 @@ def status_figures(
             cursor.execute(entered, params)
             for status, n, persons in cursor.fetchall():
                 figures.entries[status] = Figure(n, int(persons or 0))
+    figures.imprecise = imprecise_steps(
+        households=households, as_of=as_of, date_from=date_from, date_to=date_to
+    )
     return figures
+
+
+def imprecise_steps(
+    *,
+    households: QuerySet[Household],
+    as_of: datetime.date,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> int:
+    """How many of the households' status steps are dated only to a month or a year (imported
+    from a national export: 脱贫年度 2019, 201410) whose month or year one of the figures' days
+    cuts through: the as-of day or the range's end falls inside it before its last day, or the
+    range's start falls inside it after its first day. Such a step is counted as if on the
+    month's or year's first day, where it is stored; the figures say how many there were
+    instead of pretending to know (docs/registry.md, "Dates known to the month or year")."""
+    cuts = Q()
+    for end in {as_of, min(date_to or as_of, as_of)}:
+        # counted (stored day <= end) though its period may end after ``end``
+        if (end.month, end.day) != (12, 31):
+            cuts |= Q(date_precision=DatePrecision.YEAR, date=datetime.date(end.year, 1, 1))
+        if (end + datetime.timedelta(days=1)).day != 1:
+            cuts |= Q(date_precision=DatePrecision.MONTH, date=end.replace(day=1))
+    if date_from is not None:
+        # left out (stored day < start) though its period may reach into the range
+        if (date_from.month, date_from.day) != (1, 1):
+            cuts |= Q(date_precision=DatePrecision.YEAR, date=datetime.date(date_from.year, 1, 1))
+        if date_from.day != 1:
+            cuts |= Q(date_precision=DatePrecision.MONTH, date=date_from.replace(day=1))
+    if not cuts:
+        return 0
+    return (
+        StatusChange.objects.filter(household__in=households.order_by().values("pk"))
+        .filter(cuts)
+        .count()
+    )
 
 
 def _current_by_status(

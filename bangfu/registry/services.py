@@ -48,6 +48,11 @@ PERSON_FIELDS = (
     "labour",
     "employment",
     "notes",
+    "education",
+    "grade",
+    "document_type",
+    "disability_category",
+    "disability_level",
 )
 HOUSEHOLD_FIELDS = (
     "code",
@@ -141,6 +146,11 @@ def person_create(
     labour: str = "",
     employment: str = "",
     notes: str = "",
+    education: str | None = None,
+    grade: int | None = None,
+    document_type: str | None = None,
+    disability_category: int | None = None,
+    disability_level: int | None = None,
 ) -> Person:
     _check_can_write(actor, org)
     cleaned = clean_person(
@@ -154,6 +164,11 @@ def person_create(
             labour=labour,
             employment=employment,
             notes=notes,
+            education=education,
+            grade=grade,
+            document_type=document_type,
+            disability_category=disability_category,
+            disability_level=disability_level,
             **cleaned,
         )
         person.tags.set(_tags(tags))

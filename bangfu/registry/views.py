@@ -63,6 +63,11 @@ PERSON_EDIT_FIELDS = (
     "labour",
     "employment",
     "notes",
+    "education",
+    "grade",
+    "document_type",
+    "disability_category",
+    "disability_level",
 )
 
 
@@ -166,7 +171,21 @@ def _person_kwargs(data: dict[str, Any]) -> dict[str, Any]:
             "employment",
             "notes",
         )
-    } | {"birth_date": data.get("birth_date"), "tags": data.get("tags") or []}
+    } | {
+        "birth_date": data.get("birth_date"),
+        "tags": data.get("tags") or [],
+        # the national fields: NULL when not given (docs/registry.md)
+        **{
+            k: data.get(k) or None
+            for k in (
+                "education",
+                "grade",
+                "document_type",
+                "disability_category",
+                "disability_level",
+            )
+        },
+    }
 
 
 @login_required

@@ -1,9 +1,14 @@
 """Sample files for the import page: the roster of 浪湾村's newly identified households as a
 township office really sends it (a title row, a two-row header, 序号, full-width digits, a
-lowercase x, dates in several forms, a footer), once with three mistakes and once corrected.
+lowercase x, dates in several forms, a footer), once with three mistakes and once corrected;
+and an export of the national system for 那桐镇 (:func:`national_rows`): one row per person,
+户码, 县/乡/村/组 names, 证件号码, 与户主关系, 识别时间 as 2014 or 201410, 致贫原因, 脱贫户
+with 脱贫年度, and columns bangfu does not use (序号, 人编号, 性别, 民族).
 
 They are written to ``<data folder>/samples/``; the README tells a newcomer to upload the first,
-read the errors, download the marked workbook, then upload the second."""
+read the errors, download the marked workbook, then upload the second; the third imports as
+households (docs/import-export.md, "The national systems' exports") with its ignored columns and
+its warnings shown."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import random
 from pathlib import Path
 
 import openpyxl
+import openpyxl.utils
 from django.conf import settings
 
 from bangfu.core.idnumber import id_check_digit
@@ -112,6 +118,130 @@ def write(path: Path, data: list[list[object]]) -> None:
     wb.save(path)
 
 
+# The national system's member list, as its export writes it (the @Excel names of the county
+# systems built on it: 县(市、区、旗), 乡(镇), 行政村, 户编号/户码, 人编号, 姓名, 证件号码,
+# 与户主关系, 民族 …; see bangfu/transfer/tests/national.py for the sources).
+NATIONAL_FILE = "那桐镇家庭成员-国家系统导出.xlsx"
+NATIONAL_HEADERS = [
+    "序号",
+    "县(市、区、旗)",
+    "乡(镇)",
+    "行政村",
+    "村民小组",
+    "户码",
+    "人编号",
+    "姓名",
+    "性别",
+    "证件号码",
+    "与户主关系",
+    "民族",
+    "健康状况",
+    "识别时间",
+    "致贫原因",
+    "状态",
+    "脱贫年度",
+]
+# (行政村 as the export writes it, 组, 户码, 识别时间, 致贫原因, 状态, 脱贫年度, the members as
+# (name, sex, ages, 与户主关系, 健康状况)). 浪湾村 and 定江村 have no 组 units: the households go
+# to the village, with a warning. The last 户码 carries the code of a village since merged into
+# 那桐村 (450123104204 is no unit): that household is found by its names, 那桐 read as 那桐镇.
+NATIONAL_HOUSEHOLDS: list[tuple[str, str, str, str, str, str, str, list[tuple]]] = [
+    (
+        "浪湾村",
+        "一组",
+        "4501231042030101",
+        "2014",
+        "因病",
+        "脱贫户",
+        "2017",
+        [
+            ("韦德光", "M", (48, 55), "户主", "长期慢性病"),
+            ("蒙桂香", "F", (45, 52), "配偶", "健康"),
+            ("韦小军", "M", (14, 16), "之子", "健康"),
+        ],
+    ),
+    (
+        "定江村委会",
+        "三组",
+        "4501231042020033",
+        "201410",
+        "缺劳力",
+        "脱贫户",
+        "2019",
+        [
+            ("农秀芳", "F", (55, 60), "户主", "残疾"),
+            ("农丽娟", "F", (20, 24), "之女", "健康"),
+            ("黄玉兰", "F", (78, 82), "之母", "患有大病"),
+        ],
+    ),
+    (
+        "那桐村委会",
+        "",
+        "4501231042040207",
+        "2016",
+        "因学",
+        "帮扶中",
+        "",
+        [
+            ("陆志强", "M", (40, 45), "户主", "健康"),
+            ("潘金凤", "F", (38, 43), "配偶", "健康"),
+            ("陆美玲", "F", (17, 19), "之女", "健康"),
+        ],
+    ),
+]
+
+
+def national_rows() -> list[list[object]]:
+    """The rows of the national export: one per person, the household's cells on every row."""
+    rng = random.Random("那桐镇 国家系统导出")
+    out: list[list[object]] = []
+    for village, group, code, identified, cause, status, exited, members in NATIONAL_HOUSEHOLDS:
+        for k, (name, sex, (young, old), relation, health) in enumerate(members, start=1):
+            days = rng.randint(young * 365 + 10, old * 365 - 10)
+            birth = datetime.date(2026, 1, 1) - datetime.timedelta(days=days)
+            first17 = f"450123{birth:%Y%m%d}{rng.randint(50, 99):02d}"
+            first17 += rng.choice("13579" if sex == "M" else "02468")
+            out.append(
+                [
+                    len(out) + 1,
+                    "隆安县",
+                    "那桐",
+                    village,
+                    group or None,
+                    code,
+                    f"{code}{k:02d}",
+                    name,
+                    "男" if sex == "M" else "女",
+                    first17 + id_check_digit(first17),
+                    relation,
+                    "壮族",
+                    health,
+                    identified,
+                    cause,
+                    status,
+                    exited or None,
+                ]
+            )
+    return out
+
+
+def write_national(path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "家庭成员信息"
+    ws.cell(1, 1, "全国防返贫监测信息系统 家庭成员信息 (隆安县那桐镇)")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(NATIONAL_HEADERS))
+    for c, header in enumerate(NATIONAL_HEADERS, start=1):
+        ws.cell(2, c, header)
+    for r, values in enumerate(national_rows(), start=3):
+        for c, value in enumerate(values, start=1):
+            if value is not None:
+                ws.cell(r, c, value).number_format = "@" if isinstance(value, str) else "General"
+    for c in range(1, len(NATIONAL_HEADERS) + 1):
+        ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width = 14
+    wb.save(path)
+
+
 def seed(ctx: DemoContext) -> None:
     folder = Path(settings.DATA_DIR) / "samples"
     folder.mkdir(parents=True, exist_ok=True)
@@ -123,3 +253,7 @@ def seed(ctx: DemoContext) -> None:
         if not path.exists():
             write(path, rows(mistakes=mistakes))
             ctx.count("示例导入文件")
+    path = folder / NATIONAL_FILE
+    if not path.exists():
+        write_national(path)
+        ctx.count("示例导入文件")

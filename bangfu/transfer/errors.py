@@ -1,9 +1,11 @@
 """The error workbook: the user's own sheet back, with every bad cell marked.
 
 Same rows and columns as the uploaded sheet (title rows, header, footer and all, as values), each
-cell with an error filled red with the message as a cell comment, and one more column, 错误说明,
-listing every message of the row (including those about the row as a whole). The user corrects
-the cells in it and imports the corrected file.
+cell with an error filled red with the message as a cell comment, each cell with a warning (a
+value accepted with a caveat: a year kept as a year …) filled yellow with its comment, and one
+more column, 错误说明, listing every message of the row (including those about the row as a
+whole; warnings marked 警告). The user corrects the cells in it and imports the corrected file
+(docs/import-export.md, "The error workbook").
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from bangfu.transfer.reader import ReadError, open_cells
 ERROR_HEADER = "错误说明"
 RED = "#FFC7CE"
 DARK_RED = "#9C0006"
+YELLOW = "#FFEB9C"
+DARK_YELLOW = "#9C5700"
 
 
 def error_workbook(
@@ -34,15 +38,23 @@ def error_workbook(
     *,
     header_row: int = 0,
     file_name: str | None = None,
+    warnings: Iterable[RowError] = (),
 ) -> bytes:
-    """The .xlsx bytes of the marked copy of the file at ``path``."""
+    """The .xlsx bytes of the marked copy of the file at ``path``: errors red, warnings
+    yellow (a cell with both is red and its comment has both)."""
     errors = list(errors)
     by_row: dict[int, list[RowError]] = defaultdict(list)
     by_cell: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    warned: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     for error in errors:
         by_row[error.row].append(error)
         if error.index is not None:
             by_cell[error.row][error.index].append(error.message)
+    caveats: dict[int, list[RowError]] = defaultdict(list)
+    for warning in warnings:
+        caveats[warning.row].append(warning)
+        if warning.index is not None:
+            warned[warning.row][warning.index].append(warning.message)
 
     try:
         cells, _merges = open_cells(path, file_name=file_name)
@@ -54,7 +66,9 @@ def error_workbook(
         cells, _merges = open_cells(path, file_name=file_name)
     except ReadError:
         cells, width, rows_seen = iter(()), 0, 0
-    width = max([width, *(i + 1 for cols in by_cell.values() for i in cols)])
+    width = max(
+        [width, *(i + 1 for cells_ in (*by_cell.values(), *warned.values()) for i in cells_)]
+    )
 
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
@@ -64,21 +78,32 @@ def error_workbook(
         {"bg_color": RED, "font_color": DARK_RED, "border": 1, "num_format": "yyyy-mm-dd"}
     )
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    caveat = workbook.add_format({"bg_color": YELLOW, "font_color": DARK_YELLOW, "border": 1})
+    caveat_day = workbook.add_format(
+        {"bg_color": YELLOW, "font_color": DARK_YELLOW, "border": 1, "num_format": "yyyy-mm-dd"}
+    )
     head = workbook.add_format({"bold": True, "font_color": DARK_RED, "bg_color": RED})
     note = workbook.add_format({"font_color": DARK_RED, "text_wrap": False})
     sheet.set_column(width, width, 60)
     header_at = header_row or 1
-    last = max([rows_seen, header_at, *by_row])
+    last = max([rows_seen, header_at, *by_row, *caveats])
     rows = iter(cells)
     for number in range(1, last + 1):
         row = next(rows, [])
         marks = by_cell.get(number, {})
+        notes = warned.get(number, {})
         for col, value in enumerate(row):
             marked = marks.get(col)
+            noted = notes.get(col)
             if marked:
                 fmt = bad_day if isinstance(value, datetime.date) else bad
                 _write(sheet, number - 1, col, value, fmt, blank_format=bad)
-                sheet.write_comment(number - 1, col, "\n".join(marked), {"author": "bangfu"})
+                comment = "\n".join([*marked, *(noted or [])])
+                sheet.write_comment(number - 1, col, comment, {"author": "bangfu"})
+            elif noted:
+                fmt = caveat_day if isinstance(value, datetime.date) else caveat
+                _write(sheet, number - 1, col, value, fmt, blank_format=caveat)
+                sheet.write_comment(number - 1, col, "\n".join(noted), {"author": "bangfu"})
             elif value is not None:
                 _write(
                     sheet, number - 1, col, value, day if isinstance(value, datetime.date) else None
@@ -89,8 +114,16 @@ def error_workbook(
                 sheet.write_comment(number - 1, col, "\n".join(messages), {"author": "bangfu"})
         if number == header_at:
             sheet.write_string(number - 1, width, ERROR_HEADER, head)
-        elif by_row.get(number):
-            sheet.write_string(number - 1, width, _explain(by_row[number]), note)
+        elif by_row.get(number) or caveats.get(number):
+            text = "; ".join(
+                part
+                for part in (
+                    _explain(by_row.get(number, [])),
+                    _explain(caveats.get(number, []), prefix=_("警告") + " "),
+                )
+                if part
+            )
+            sheet.write_string(number - 1, width, text, note)
         if number == header_at and by_row.get(number):
             # Problems with the header itself: in a note on the 错误说明 header.
             sheet.write_comment(number - 1, width, _explain(by_row[number]), {"author": "bangfu"})
@@ -98,8 +131,10 @@ def error_workbook(
     return buffer.getvalue()
 
 
-def _explain(errors: list[RowError]) -> str:
-    return "; ".join(f"{e.column}: {e.message}" if e.column else e.message for e in errors)
+def _explain(errors: list[RowError], *, prefix: str = "") -> str:
+    return "; ".join(
+        f"{prefix}{e.column}: {e.message}" if e.column else f"{prefix}{e.message}" for e in errors
+    )
 
 
 def _write(

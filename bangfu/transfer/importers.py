@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, models, transaction
@@ -46,21 +46,25 @@ from bangfu.core.batching import chunked
 from bangfu.core.idnumber import IdInfo, IdNumberError, parse_id_number
 from bangfu.core.parsing import (
     AMOUNT_UNITS,
+    DAY,
+    YEAR,
     CellError,
+    PreciseDate,
     clean_text,
     normalise_phone,
     parse_amount,
-    parse_date,
+    parse_date_precise,
     parse_int,
     phone_problem,
     split_tags,
     usual_mobile,
+    written,
 )
 from bangfu.core.pinyin import pinyin_keys
 from bangfu.core.tree import path_ids
 from bangfu.orgs.models import Org
-from bangfu.transfer.reader import Row, Sheet, read_sheet
-from bangfu.transfer.spec import ChoiceTable, Kind
+from bangfu.transfer.reader import ChooseMapping, Row, Sheet, read_sheet
+from bangfu.transfer.spec import ChoiceTable, Kind, Reading
 
 if TYPE_CHECKING:
     from bangfu.accounts.models import User
@@ -81,6 +85,11 @@ TRUE_WORDS = frozenset({"是", "安全", "有", "√", "✓", "✔", "y", "yes",
 FALSE_WORDS = frozenset(
     {"否", "不安全", "无", "×", "✗", "✘", "n", "no", "false", "0", "不在岗", "离岗"}
 )
+
+# Dates of a registry's or a program's history (识别, 状态, 收入, 活动 …) cannot lie before the
+# People's Republic (1949-10-01; "before 1949" is the rule users know); births may (1900).
+HISTORY_START = datetime.date(1949, 1, 1)
+BIRTH_START = datetime.date(1900, 1, 1)
 
 MASKED_MESSAGE = _lazy(
     "号码已遮蔽 (含 *), 不能导入; 请填写完整号码, 或导出时选择“导出完整身份证号和电话”"
@@ -117,6 +126,8 @@ class ImportResult:
     pending_updated: int = 0
     header_row: int = 0
     ignored: list[str] = field(default_factory=list)
+    # Values accepted with a caveat (a date kept as a month, a word read as a national code …)
+    warnings: list[RowError] = field(default_factory=list)
     # After a real import: the ids of the records written, by kind of record ("persons",
     # "households", "helpers", "orgs"), e.g. to run the data-quality checks on just those.
     written: dict[str, list[int]] = field(default_factory=dict)
@@ -141,6 +152,8 @@ class ImportResult:
             "created": self.created,
             "updated": self.updated,
             "errors": [e.as_json() for e in self.errors],
+            "warnings": [w.as_json() for w in self.warnings],
+            "ignored_columns": list(self.ignored),
         }
 
 
@@ -227,7 +240,11 @@ class BulkInsert:
                         copy.write_row(row)
                 return
             marks = ", ".join(["%s"] * len(self.columns))
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+            # OR FAIL, not the default ABORT: with ABORT, a table with triggers makes SQLite
+            # keep a statement journal for each statement (each row here), copying every page
+            # the row touches to a temporary file (9 GB for 200,000 persons; docs/performance.md).
+            # A row that fails still raises; the caller's transaction or savepoint undoes it.
+            sql = f"INSERT OR FAIL INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
             cursor.execute("PRAGMA cache_size")
             (previous,) = cursor.fetchone()
             larger = previous < 0 and -previous < SQLITE_INSERT_CACHE_KIB  # negative: in KiB
@@ -324,6 +341,7 @@ class Importer:
         self.scope: Scope = scope_of(actor)
         self.today = today or timezone.localdate()
         self.errors: list[RowError] = []
+        self.warnings: list[RowError] = []
         self.bad: set[int] = set()
         self.created = 0
         self.updated = 0
@@ -344,6 +362,14 @@ class Importer:
         index = self.sheet.index_of(key) if key else None
         self.errors.append(RowError(row.number, column, str(message), index))
         self.bad.add(row.number)
+
+    def warn(self, row: Row, key: str | None, message: str) -> None:
+        """Record a value accepted with a caveat in ``row`` at the column ``key`` (a date kept as
+        a month, a word read as another): reported with the result, it does not stop the
+        import (interchange.md, ``warnings``)."""
+        column = self.sheet.header_of(key) if key else ""
+        index = self.sheet.index_of(key) if key else None
+        self.warnings.append(RowError(row.number, column, str(message), index))
 
     def ok(self, row: Row) -> bool:
         return row.number not in self.bad
@@ -389,11 +415,56 @@ class Importer:
             )
         return value
 
-    def date(self, row: Row, key: str, *, required: bool = False) -> datetime.date | None:
-        """A date in any of the forms of domain.md; not after today."""
+    @overload
+    def date(
+        self,
+        row: Row,
+        key: str,
+        *,
+        required: bool = ...,
+        precision: Literal[False] = ...,
+        earliest: datetime.date = ...,
+        future: bool = ...,
+        caveats: bool = ...,
+    ) -> datetime.date | None: ...
+
+    @overload
+    def date(
+        self,
+        row: Row,
+        key: str,
+        *,
+        required: bool = ...,
+        precision: Literal[True],
+        earliest: datetime.date = ...,
+        future: bool = ...,
+        caveats: bool = ...,
+    ) -> PreciseDate | None: ...
+
+    def date(
+        self,
+        row: Row,
+        key: str,
+        *,
+        required: bool = False,
+        precision: bool = False,
+        earliest: datetime.date = HISTORY_START,
+        future: bool = False,
+        caveats: bool = True,
+    ) -> datetime.date | PreciseDate | None:
+        """A date in any of the forms of ``parse_date_precise`` (docs/import-export.md, "Dates").
+
+        ``precision``: the field keeps a year or a month (识别日期, a status step's date) and the
+        :class:`PreciseDate` is returned; otherwise the field needs a day (an activity's date)
+        and a year- or month-only cell is an error saying so, and the day is returned. A date
+        before ``earliest`` (1949 for a registry's or a program's history; births pass 1900) or,
+        unless ``future``, after today is an error that shows the cell as written (with the day
+        an Excel serial number gave). Every reading with a caveat (a bare year, a month, a
+        General number such as 2026.3, a serial number) is a warning naming the column and the
+        cell, unless ``caveats`` is off (a value only compared, never stored)."""
         raw = row.values.get(key)
         try:
-            value = parse_date(raw)
+            value = parse_date_precise(raw)
         except CellError as exc:
             self.fail(row, key, str(exc))
             return None
@@ -401,15 +472,34 @@ class Importer:
             if required:
                 self.fail(row, key, _("%s不能为空") % self.header(key))
             return None
-        if value > self.today:
+        header = self.sheet.header_of(key) or self.header(key)
+        if value.precision != DAY and not precision:
+            message = (
+                _("%(header)s“%(value)s”只有年份, 需要完整的日期 (年月日), 如 2014-06-01")
+                if value.precision == YEAR
+                else _("%(header)s“%(value)s”只有年月, 需要完整的日期 (年月日), 如 2014-06-01")
+            )
+            self.fail(row, key, message % {"header": header, "value": written(raw)})
+            return None
+        shown = written(raw)
+        if value.serial:
+            shown += _(" (按 Excel 日期序号为 %s)") % value.date.isoformat()
+        if value.date < earliest:
             self.fail(
                 row,
                 key,
-                _("%(header)s %(date)s 晚于今天")
-                % {"header": self.header(key), "date": value.isoformat()},
+                _("%(header)s %(value)s 早于 %(year)d 年, 不是有效的日期")
+                % {"header": header, "value": shown, "year": earliest.year},
             )
             return None
-        return value
+        if not future and value.date > self.today:
+            self.fail(
+                row, key, _("%(header)s %(value)s 晚于今天") % {"header": header, "value": shown}
+            )
+            return None
+        if caveats and value.note:
+            self.warn(row, key, f"{header}“{written(raw)}”{value.note}")
+        return value if precision else value.date
 
     def amount(self, row: Row, key: str) -> Decimal | None:
         """An amount in 元; in 万元 when the column's header says so."""
@@ -446,21 +536,34 @@ class Importer:
 
     def choice(self, row: Row, key: str, table: ChoiceTable, *, required: bool = False) -> str:
         """A choice cell by its Chinese label (or an alias); "" when empty."""
+        reading = self.choice_reading(row, key, table, required=required)
+        return "" if reading is None else reading.value
+
+    def choice_reading(
+        self, row: Row, key: str, table: ChoiceTable, *, required: bool = False
+    ) -> Reading | None:
+        """A choice cell as read (the value, and the alias it was read through: a grade of
+        在校生状况 …); None when empty or not allowed. A value read through an alias that
+        changes the word (a national code, a grade, a narrower word) is a warning
+        (docs/import-export.md, "Vocabularies")."""
         text = clean_text(row.values.get(key))
         if not text:
             if required:
                 self.fail(row, key, _("%s不能为空") % self.header(key))
-            return ""
-        value = table.parse(text)
-        if value is None:
+            return None
+        reading = table.read(text)
+        if reading is None:
             self.fail(
                 row,
                 key,
                 _("“%(text)s”不是有效的%(header)s, 可填写: %(allowed)s")
                 % {"text": text, "header": self.header(key), "allowed": "、".join(table.labels())},
             )
-            return ""
-        return value
+            return None
+        if reading.alias is not None and reading.alias.warns:
+            header = self.sheet.header_of(key) or self.header(key)
+            self.warn(row, key, table.caveat(reading, header) or "")
+        return reading
 
     def choice_list(self, row: Row, key: str, table: ChoiceTable) -> list[str] | None:
         """Several choices in one cell, split on 、 , ; / and spaces; None when empty."""
@@ -469,8 +572,8 @@ class Importer:
             return None
         values: list[str] = []
         for text in split_tags(raw):
-            value = table.parse(text)
-            if value is None:
+            reading = table.read(text)
+            if reading is None:
                 self.fail(
                     row,
                     key,
@@ -481,8 +584,12 @@ class Importer:
                         "allowed": "、".join(table.labels()),
                     },
                 )
-            elif value not in values:
-                values.append(value)
+                continue
+            if reading.alias is not None and reading.alias.warns:
+                header = self.sheet.header_of(key) or self.header(key)
+                self.warn(row, key, table.caveat(reading, header) or "")
+            if reading.value not in values:
+                values.append(reading.value)
         return values
 
     def boolean(self, row: Row, key: str) -> bool | None:
@@ -510,10 +617,16 @@ class Importer:
             self.fail(row, key, str(MASKED_MESSAGE))
             return None
         try:
-            return parse_id_number(raw, today=self.today)
+            info = parse_id_number(raw, today=self.today)
         except IdNumberError as exc:
             self.fail(row, key, str(exc))
             return None
+        # A number accepted with a caveat (a 20-digit 残疾人证号 read as the ID number and the
+        # disability's category and level): the caveat is the warning.
+        caveat = getattr(info, "caveat", None)
+        if caveat:
+            self.warn(row, key, str(caveat))
+        return info
 
     def phone(self, row: Row, key: str) -> str:
         raw = row.values.get(key)
@@ -709,8 +822,9 @@ class Importer:
                 batch: list[T] = []
                 message = messages.get()
                 while message[0] == "part":
-                    _part, result, errors, sent = message
+                    _part, result, errors, warnings, sent = message
                     self.errors.extend(errors)
+                    self.warnings.extend(warnings)
                     self.bad.update(e.row for e in errors)
                     batch.append(result)
                     try:
@@ -756,7 +870,8 @@ class Importer:
     ) -> None:
         """In the forked helper: parse the rows from ``split`` on, sending each part with its
         errors and the last row it covers."""
-        errors, problems = len(self.errors), len(self.sheet.problems)
+        errors, warnings = len(self.errors), len(self.warnings)
+        problems = len(self.sheet.problems)
         last = split - 1
 
         def rows() -> Iterator[Row]:
@@ -767,8 +882,9 @@ class Importer:
 
         try:
             for result in parse(rows()):
-                sender.send(("part", result, self.errors[errors:], last))
+                sender.send(("part", result, self.errors[errors:], self.warnings[warnings:], last))
                 del self.errors[errors:]
+                del self.warnings[warnings:]
             sender.send(("done", self.sheet.problems[problems:], self.sheet.streamed))
         except BaseException as exc:  # reported to the parent, which parses the rows itself
             with suppress(OSError):
@@ -812,11 +928,14 @@ def run_import(
     actor: User | Any,
     dry_run: bool = False,
     file_name: str | None = None,
+    mapping: dict[str, str] | ChooseMapping | None = None,
 ) -> ImportResult:
     """Import the sheet at ``path`` as ``kind``, all or nothing, acting as ``actor``.
 
     Raises PermissionDenied when the actor administers no unit; every problem with the file or
-    its rows is returned in the result's ``errors`` (and then nothing is written).
+    its rows is returned in the result's ``errors`` (and then nothing is written). ``mapping``:
+    the file's column mapping, or a function choosing it from the file's header (``read_sheet``;
+    docs/import-export.md, "Column mapping").
     """
     from bangfu.transfer.kinds import get_kind
 
@@ -824,7 +943,7 @@ def run_import(
     if not scope_of(actor).is_admin:
         raise PermissionDenied(_("无权导入数据"))
     name = file_name or Path(path).name
-    sheet = read_sheet(path, spec, file_name=name, stream=spec.importer.streams)
+    sheet = read_sheet(path, spec, file_name=name, stream=spec.importer.streams, mapping=mapping)
     importer = spec.importer(kind=spec, sheet=sheet, actor=actor)
     scope = ExitStack()  # the import's transaction, once begun
     importer.transaction = None if dry_run else scope
@@ -897,6 +1016,7 @@ def _validated(
         # The file broke off while it was streamed: as when it breaks off before validate(),
         # only the file's problems are reported.
         importer.errors, importer.created, importer.updated = [], 0, 0
+        importer.warnings = []
     importer.errors[:0] = [RowError(p.row, p.column, p.message, p.index) for p in sheet.problems]
     rows = sheet.row_count
     sheet.rows = []  # the plan holds what the write needs: let the cells go
@@ -911,4 +1031,7 @@ def _validated(
         pending_updated=importer.updated,
         header_row=sheet.header_row,
         ignored=sheet.ignored,
+        warnings=sorted(
+            importer.warnings, key=lambda w: (w.row, -1 if w.index is None else w.index)
+        ),
     )

@@ -12,15 +12,26 @@ over 户主姓名/户主身份证号, merged cells, or a group header over a sho
 a 序号 column and other unknown columns (ignored); a row of column numbers (1 2 3 …) under the
 header; blank rows (skipped); a footer (a row starting with 制表人, 填表人, 审核人, 日期, 合计,
 备注 … ends the data). A leading apostrophe that our own export put before =, +, -, @ is removed.
+
+A **column mapping** (docs/import-export.md, "Column mapping") names, for one file, which of the
+kind's columns a header the kind does not know stands for (户住证件号码 → 户主身份证号), or that
+it is not to be imported (""):
+
+    read_sheet(..., mapping={"户住证件号码": "head_id", "是否参加大病保险": ""})
+
+It is matched on the header exactly as the file writes it (after the same normalisation as every
+header) and wins over the kind's own names. The header row's texts (``Sheet.headers``) and their
+fingerprint (``Sheet.layout``) identify the file's layout, under which a mapping is remembered.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -47,6 +58,10 @@ _FOOTER = re.compile(
 _MARKS = re.compile(r"^[*※]+|[*※:：]+$")
 _BRACKETED_TAIL = re.compile(r"[(\[【][^)\]】]*[)\]】]$")
 _GROUP_SUFFIX = re.compile(r"(?:基本)?(?:信息|情况)$")
+
+
+# Given the sheet's header as the kind alone reads it, the column mapping to read the file with.
+ChooseMapping = Callable[["Sheet"], Mapping[str, str] | None]
 
 
 class ReadError(Exception):
@@ -98,6 +113,12 @@ class Sheet:
     rows: list[Row] = field(default_factory=list)
     problems: list[SheetProblem] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # headers of columns that were not used
+    # The header row's texts, normalised (``_bare``), one per column from A ("组/名" under a
+    # group header); the layout's identity, see :attr:`layout`.
+    headers: list[str] = field(default_factory=list)
+    # Headers read through the mapping given to read_sheet: header → column key ("" = not to be
+    # imported: such a header is in ``ignored`` too).
+    mapped: dict[str, str] = field(default_factory=dict)
     stream: Iterator[Row] | None = field(default=None, repr=False)
     streamed: int = 0  # data rows that came from the stream so far
     # Excel number of the file's last row, when the file says it (a streamed workbook)
@@ -107,6 +128,12 @@ class Sheet:
     @property
     def row_count(self) -> int:
         return len(self.rows) + self.streamed
+
+    @property
+    def layout(self) -> str:
+        """A stable fingerprint of the header row (its normalised texts in order): files with
+        the same headers have the same layout; empty when no header was found."""
+        return layout_key(self.headers) if self.header_row else ""
 
     def each_row(self, *, start: int = 0) -> Iterator[Row]:
         """The data rows: the kept ones, then (once) those of the stream.
@@ -281,6 +308,28 @@ def _bare(text: Any) -> str:
     return _MARKS.sub("", normalise_header(text))
 
 
+def normalised(text: Any) -> str:
+    """A header as the reader compares headers: half-width, without spaces, a required-field
+    star or a trailing colon."""
+    return _bare(text)
+
+
+def layout_key(headers: list[str]) -> str:
+    """The fingerprint of a header row: SHA-256 of its normalised texts, in order."""
+    return hashlib.sha256("\x1f".join(_bare(h) for h in headers).encode()).hexdigest()
+
+
+def bare_mapping(kind: Kind, mapping: Mapping[str, str] | None) -> dict[str, str]:
+    """A mapping keyed by normalised header; targets that are not the kind's columns are left
+    out (callers check them first: ``bangfu.transfer.mappings.mapping_problems``)."""
+    keys = {c.key for c in kind.columns}
+    return {
+        _bare(header): target or ""
+        for header, target in (mapping or {}).items()
+        if _bare(header) and (not target or target in keys)
+    }
+
+
 def match_header(text: Any, lookup: dict[str, str]) -> tuple[str, str | None] | None:
     """(column key, unit) for a header cell, or None: tolerates spaces, full-width characters, a
     required-field star, a trailing colon, a unit in brackets and another bracketed note."""
@@ -301,6 +350,8 @@ class _Header:
     columns: dict[str, SheetColumn]
     duplicates: list[tuple[str, SheetColumn, SheetColumn]]
     ignored: list[str]
+    texts: list[str] = field(default_factory=list)
+    mapped: dict[str, str] = field(default_factory=dict)
 
     @property
     def score(self) -> int:
@@ -328,26 +379,47 @@ def _interpret(
     merges: list[tuple[int, int, int, int]],
     *,
     two_rows: bool,
+    mapping: dict[str, str] | None = None,
 ) -> _Header:
     lower = rows[index]
     upper = _fill_merged(rows[index - 1], index - 1, merges) if two_rows else []
     columns: dict[str, SheetColumn] = {}
     duplicates: list[tuple[str, SheetColumn, SheetColumn]] = []
     ignored: list[str] = []
+    texts: list[str] = []
+    mapped: dict[str, str] = {}
     width = max(len(lower), len(upper))
     for c in range(width):
         low = lower[c] if c < len(lower) else None
         up = upper[c] if c < len(upper) else None
+        texts.append(
+            f"{_bare(up)}/{_bare(low)}"
+            if up is not None and low is not None and _bare(up) != _bare(low)
+            else _bare(low if low is not None else up)
+        )
         found: tuple[str, str | None] | None = None
         shown = clean_text(low)
-        if low is not None:
-            found = match_header(low, lookup)
-            if found is None and up is not None:
+        chosen = None
+        if mapping:  # the file's own header, as mapped for this file, wins
+            chosen = mapping.get(_bare(low if low is not None else up))
+        if chosen is not None:
+            shown = clean_text(low if low is not None else up)
+            mapped[shown] = chosen
+            if not chosen:  # not to be imported, by choice
+                ignored.append(shown)
+                continue
+            found = (chosen, header_unit(_bare(low if low is not None else up))[1])
+        elif low is not None:
+            # A group header over the name comes first when together they are a column name
+            # (户主信息 over 姓名 is 户主姓名, not a person's 姓名); else the name alone.
+            if up is not None:
                 group = _bare(up)
                 for combined in (group + _bare(low), _GROUP_SUFFIX.sub("", group) + _bare(low)):
                     found = match_header(combined, lookup)
                     if found is not None:
                         break
+            if found is None:
+                found = match_header(low, lookup)
         elif up is not None:
             found, shown = match_header(up, lookup), clean_text(up)
         if found is None:
@@ -360,21 +432,35 @@ def _interpret(
             duplicates.append((key, columns[key], column))
         else:
             columns[key] = column
-    return _Header(row=index, columns=columns, duplicates=duplicates, ignored=ignored)
+    while texts and not texts[-1]:
+        texts.pop()
+    return _Header(
+        row=index,
+        columns=columns,
+        duplicates=duplicates,
+        ignored=ignored,
+        texts=texts,
+        mapped=mapped,
+    )
 
 
 def find_header(
-    rows: list[list[Any]], kind: Kind, merges: list[tuple[int, int, int, int]]
+    rows: list[list[Any]],
+    kind: Kind,
+    merges: list[tuple[int, int, int, int]],
+    *,
+    mapping: Mapping[str, str] | None = None,
 ) -> _Header | None:
     """The row among the first ten that best matches the kind's headers (alone, or with the
     row above it as a group header); None when no row matches at least two columns or one
-    required column."""
+    required column. ``mapping``: headers of this file mapped to columns (see the module)."""
     lookup = _header_lookup(kind)
+    bare = bare_mapping(kind, mapping)
     best: _Header | None = None
     for index in range(min(HEADER_SEARCH_ROWS, len(rows))):
-        candidates = [_interpret(rows, index, lookup, merges, two_rows=False)]
+        candidates = [_interpret(rows, index, lookup, merges, two_rows=False, mapping=bare)]
         if index > 0:
-            candidates.append(_interpret(rows, index, lookup, merges, two_rows=True))
+            candidates.append(_interpret(rows, index, lookup, merges, two_rows=True, mapping=bare))
         for candidate in candidates:
             if best is None or candidate.score > best.score:
                 best = candidate
@@ -417,13 +503,23 @@ def _is_column_numbers(values: list[Any]) -> bool:
 
 
 def read_sheet(
-    path: Path | str, kind: Kind, *, file_name: str | None = None, stream: bool = False
+    path: Path | str,
+    kind: Kind,
+    *,
+    file_name: str | None = None,
+    stream: bool = False,
+    mapping: Mapping[str, str] | ChooseMapping | None = None,
 ) -> Sheet:
     """Read a file as a sheet of ``kind``. Problems with the file as a whole (unreadable, no
     header, a missing required column, two columns for the same field) are in ``problems``.
 
     ``stream``: leave the data rows in the file, to come one at a time from
-    :meth:`Sheet.each_row` (an import of many rows then never holds them all at once)."""
+    :meth:`Sheet.each_row` (an import of many rows then never holds them all at once).
+    ``mapping``: {header as the file writes it: column key, or "" not to import it}, taken
+    before the kind's own header names (a column mapping, docs/import-export.md); or a function
+    that is given the sheet's header as the kind alone reads it (a :class:`Sheet` without rows)
+    and returns the mapping to read the file with — so that a mapping chosen by the file's
+    layout costs no second reading of the file."""
     path = Path(path)
     name = file_name or path.name
     sheet = Sheet(kind=kind, file_name=name)
@@ -434,40 +530,14 @@ def read_sheet(
             head.append(row)
             if len(head) >= HEADER_SEARCH_ROWS:
                 break
-        header = find_header(head, kind, merges)
-        if header is None:
-            expected = "、".join(kind.standard_headers)
-            sheet.problems.append(
-                SheetProblem(
-                    row=1,
-                    column="",
-                    message=_("在前 %(n)d 行中找不到表头; 表头应包含: %(headers)s")
-                    % {"n": HEADER_SEARCH_ROWS, "headers": expected},
-                )
-            )
+        if callable(mapping):
+            plain = Sheet(kind=kind, file_name=name)
+            _take_header(plain, find_header(head, kind, merges))
+            mapping = mapping(plain)
+        header = find_header(head, kind, merges, mapping=mapping)
+        if not _take_header(sheet, header):
             return sheet
-        sheet.header_row = header.row + 1
-        sheet.columns = header.columns
-        sheet.ignored = header.ignored
-        for key, first, second in header.duplicates:
-            sheet.problems.append(
-                SheetProblem(
-                    row=sheet.header_row,
-                    column=second.header,
-                    index=second.index,
-                    message=_("“%(a)s”与“%(b)s”两列都是“%(header)s”, 请只保留一列")
-                    % {"a": first.header, "b": second.header, "header": kind.column(key).header},
-                )
-            )
-        for column in kind.required:
-            if column.key not in sheet.columns:
-                sheet.problems.append(
-                    SheetProblem(
-                        row=sheet.header_row,
-                        column=column.header,
-                        message=_("缺少必填列“%s”") % column.header,
-                    )
-                )
+        assert header is not None
         wanted = [(c.key, c.index) for c in sheet.columns.values()]
         assert isinstance(cells, Cells)
         start_row = 0  # the first row to read (``Sheet.each_row(start=…)``)
@@ -492,6 +562,48 @@ def read_sheet(
     except ReadError as exc:
         sheet.problems.append(SheetProblem(row=1, column="", message=str(exc)))
     return sheet
+
+
+def _take_header(sheet: Sheet, header: _Header | None) -> bool:
+    """Set the sheet's header (columns, unused headers, layout) and its problems (none found, two
+    columns for one field, a required column missing); False when no header was found."""
+    kind = sheet.kind
+    if header is None:
+        expected = "、".join(kind.standard_headers)
+        sheet.problems.append(
+            SheetProblem(
+                row=1,
+                column="",
+                message=_("在前 %(n)d 行中找不到表头; 表头应包含: %(headers)s")
+                % {"n": HEADER_SEARCH_ROWS, "headers": expected},
+            )
+        )
+        return False
+    sheet.header_row = header.row + 1
+    sheet.columns = header.columns
+    sheet.ignored = header.ignored
+    sheet.headers = header.texts
+    sheet.mapped = header.mapped
+    for key, first, second in header.duplicates:
+        sheet.problems.append(
+            SheetProblem(
+                row=sheet.header_row,
+                column=second.header,
+                index=second.index,
+                message=_("“%(a)s”与“%(b)s”两列都是“%(header)s”, 请只保留一列")
+                % {"a": first.header, "b": second.header, "header": kind.column(key).header},
+            )
+        )
+    for column in kind.required:
+        if column.key not in sheet.columns:
+            sheet.problems.append(
+                SheetProblem(
+                    row=sheet.header_row,
+                    column=column.header,
+                    message=_("缺少必填列“%s”") % column.header,
+                )
+            )
+    return True
 
 
 def _rows(

@@ -4,7 +4,9 @@ An upload is kept as a file under ``settings.DATA_DIR / "uploads"``, named by a 
 the token, the kind and the user's file name live in the user's session only (nothing in the
 database), so another user — or another session of the same user — cannot reach it (404). The
 file is deleted after the import, when the user discards it, and by the housekeeping here once it
-is a day old or when the session holds too many.
+is a day old or when the session holds too many. The column mapping the upload is read with (docs/
+import-export.md, "Column mapping") is kept with it, so that the confirmation reads the file
+exactly as the preview did.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import contextlib
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -32,6 +34,8 @@ class Upload:
     kind: str
     name: str  # the user's file name, for messages and the error workbook's name
     path: Path
+    # {header: column key, or "" not to import it}: how the file is read (read_sheet's mapping)
+    mapping: dict[str, str] = field(default_factory=dict)
 
 
 def upload_dir() -> Path:
@@ -74,7 +78,24 @@ def get_upload(request: HttpRequest, token: str) -> Upload:
     if not path.is_file():
         forget_upload(request, token)
         raise Http404
-    return Upload(token=token, kind=entry["kind"], name=entry["name"], path=path)
+    return Upload(
+        token=token,
+        kind=entry["kind"],
+        name=entry["name"],
+        path=path,
+        mapping=dict(entry.get("mapping") or {}),
+    )
+
+
+def set_upload_mapping(request: HttpRequest, upload: Upload, mapping: dict[str, str]) -> Upload:
+    """Read the upload with ``mapping`` from now on (preview, error workbook, confirmation)."""
+    pending = dict(request.session.get(SESSION_KEY, {}))
+    if upload.token in pending:
+        pending[upload.token] = {**pending[upload.token], "mapping": dict(mapping)}
+        request.session[SESSION_KEY] = pending
+    return Upload(
+        token=upload.token, kind=upload.kind, name=upload.name, path=upload.path, mapping=mapping
+    )
 
 
 def forget_upload(request: HttpRequest, token: str) -> None:

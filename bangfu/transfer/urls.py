@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("upload/", views.upload, name="upload"),
     path("upload/<str:token>/errors/", views.error_file, name="errors"),
+    path("upload/<str:token>/mapping/", views.mapping, name="mapping"),
     path("upload/<str:token>/confirm/", views.confirm, name="confirm"),
     path("upload/<str:token>/discard/", views.discard, name="discard"),
     path("template/", views.template, name="template"),

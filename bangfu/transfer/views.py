@@ -2,7 +2,10 @@
 
 Import (administrators only: ``Scope.is_admin``): upload a file → a dry run shows what would be
 created and updated, or every error with a link to the marked error workbook → 确认导入 imports
-the same stored upload, validated again. Export and templates (any reader: administrators and
+the same stored upload, validated again. Columns the kind does not use can be mapped to its
+fields on the preview (``mapping``); the choice is saved for the user's unit and the file's layout
+and applied to the next upload with the same headers (docs/import-export.md, "Column mapping").
+Export and templates (any reader: administrators and
 inspectors): the kind's sheet for the records the user may see, masked unless unmasking is asked
 for and permitted. Everyone else gets 404, as for a page that does not exist.
 """
@@ -14,6 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -28,11 +32,27 @@ from bangfu.transfer.blanks import template_name, write_template
 from bangfu.transfer.checks import checks_after_import
 from bangfu.transfer.errors import error_workbook, error_workbook_name
 from bangfu.transfer.exporters import export_kind, may_read
-from bangfu.transfer.forms import UploadForm
+from bangfu.transfer.forms import MappingForm, UploadForm
 from bangfu.transfer.importers import ImportResult, run_import
 from bangfu.transfer.kinds import UnknownKind, all_kinds, get_kind
+from bangfu.transfer.mappings import (
+    applied,
+    describe,
+    home_unit,
+    mapping_for,
+    mapping_forget,
+    mapping_problems,
+    mapping_save,
+)
+from bangfu.transfer.reader import Sheet
 from bangfu.transfer.spec import Kind
-from bangfu.transfer.uploads import Upload, forget_upload, get_upload, save_upload
+from bangfu.transfer.uploads import (
+    Upload,
+    forget_upload,
+    get_upload,
+    save_upload,
+    set_upload_mapping,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS_SHOWN = 200  # errors listed on the page; the error workbook has all of them
@@ -87,11 +107,61 @@ def _preview(
         kind=get_kind(upload.kind),
         errors=result.errors[:ERRORS_SHOWN],
         more_errors=max(0, len(result.errors) - ERRORS_SHOWN),
+        # values accepted with a caveat (a year kept as a year …), docs/import-export.md
+        warnings=result.warnings[:ERRORS_SHOWN],
+        more_warnings=max(0, len(result.warnings) - ERRORS_SHOWN),
         **extra,
     )
     if request.htmx:
         return render(request, "transfer/index.html#importer", context)
     return render(request, "transfer/index.html", context)
+
+
+class _Reading:
+    """What a reading of an upload needs beside the result: the file's header as the kind alone
+    reads it (``plain``, for the column mapping), seen while ``run_import`` reads the file, which
+    then reads it with the mapping ``choose(plain)`` returns — one reading of the file."""
+
+    def __init__(self, choose: Any) -> None:
+        self.plain: Sheet | None = None
+        self.choose = choose
+
+    def __call__(self, plain: Sheet) -> dict[str, str]:
+        self.plain = plain
+        return dict(self.choose(plain))
+
+
+def _column_mapping(
+    request: AuthedRequest,
+    upload: Upload,
+    plain: Sheet | None,
+    *,
+    form: MappingForm | None = None,
+    notice: str = "",
+) -> dict[str, Any] | None:
+    """The column-mapping part of the preview: the file's unused columns with their drop-downs,
+    the mapping the upload is read with and where it came from (``notice``: "saved" — applied
+    from an earlier upload, "chosen" — just saved, "forgotten" — just deleted). None when every
+    column of the file is used (or no header was found): there is nothing to map."""
+    kind = get_kind(upload.kind)
+    if plain is None or not plain.header_row:
+        return None
+    if form is None:
+        form = MappingForm(sheet=plain, current=upload.mapping)
+    if not form.headers:
+        return None
+    in_effect = applied(plain, upload.mapping)
+    return {
+        "form": form,
+        "applied": describe(kind, in_effect),
+        "notice": notice,
+        "saved": mapping_for(user=request.user, kind=kind.name, layout=plain.layout),
+        "home": home_unit(request.user),
+        "undecided": form.undecided,
+        # shown unfolded on an error in it or after forgetting (and, by the template, while a
+        # column is undecided and the file has errors)
+        "open": bool(form.errors or notice == "forgotten"),
+    }
 
 
 @login_required
@@ -113,10 +183,77 @@ def upload(request: AuthedRequest) -> HttpResponse:
             return render(request, "transfer/index.html#importer", context)
         return render(request, "transfer/index.html", context)
     stored = save_upload(request, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"])
+    notice = ""
+
+    def saved_mapping(plain: Sheet) -> dict[str, str]:
+        """A mapping saved for this layout by the user's unit is applied (and said so)."""
+        nonlocal stored, notice
+        saved = mapping_for(user=request.user, kind=stored.kind, layout=plain.layout)
+        if saved is not None:
+            columns = applied(plain, saved.columns)
+            problems = mapping_problems(plain, columns)  # a field the kind now matches itself
+            columns = {h: k for h, k in columns.items() if h not in problems}
+            if columns:
+                stored, notice = set_upload_mapping(request, stored, columns), "saved"
+        return stored.mapping
+
+    reading = _Reading(saved_mapping)
     result = run_import(
-        stored.kind, stored.path, actor=request.user, dry_run=True, file_name=stored.name
+        stored.kind,
+        stored.path,
+        actor=request.user,
+        dry_run=True,
+        file_name=stored.name,
+        mapping=reading,
     )
-    return _preview(request, scope, stored, result)
+    colmap = _column_mapping(request, stored, reading.plain, notice=notice)
+    return _preview(request, scope, stored, result, colmap=colmap)
+
+
+@login_required
+@require_POST
+def mapping(request: AuthedRequest, token: str) -> HttpResponse:
+    """Map the upload's unused columns (or forget the saved mapping), save the choice for the
+    user's unit and the file's layout, and show the dry run of the file read with it."""
+    scope = _importer(request)
+    stored = get_upload(request, token)
+    form: MappingForm | None = None
+    notice = ""
+
+    def chosen_mapping(plain: Sheet) -> dict[str, str]:
+        """Save (or forget) the choice, once the file's header is known; read the file with it."""
+        nonlocal stored, form, notice
+        if request.POST.get("forget"):
+            saved = mapping_for(user=request.user, kind=stored.kind, layout=plain.layout)
+            if saved is not None:
+                mapping_forget(actor=request.user, mapping=saved)
+            stored, notice = set_upload_mapping(request, stored, {}), "forgotten"
+            return stored.mapping
+        form = MappingForm(request.POST, sheet=plain, current=stored.mapping)
+        if form.is_valid():
+            try:
+                mapping_save(actor=request.user, sheet=plain, columns=form.columns)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                had = bool(stored.mapping)
+                stored = set_upload_mapping(request, stored, form.columns)
+                notice = "chosen" if form.columns else ("forgotten" if had else "")
+                form = None
+        return stored.mapping
+
+    reading = _Reading(chosen_mapping)
+    result = run_import(
+        stored.kind,
+        stored.path,
+        actor=request.user,
+        dry_run=True,
+        file_name=stored.name,
+        mapping=reading,
+    )
+    colmap = _column_mapping(request, stored, reading.plain, form=form, notice=notice)
+    return _preview(request, scope, stored, result, colmap=colmap)
 
 
 @login_required
@@ -125,10 +262,19 @@ def error_file(request: AuthedRequest, token: str) -> HttpResponse:
     _importer(request)
     stored = get_upload(request, token)
     result = run_import(
-        stored.kind, stored.path, actor=request.user, dry_run=True, file_name=stored.name
+        stored.kind,
+        stored.path,
+        actor=request.user,
+        dry_run=True,
+        file_name=stored.name,
+        mapping=stored.mapping,
     )
     data = error_workbook(
-        stored.path, result.errors, header_row=result.header_row, file_name=stored.name
+        stored.path,
+        result.errors,
+        header_row=result.header_row,
+        file_name=stored.name,
+        warnings=result.warnings,
     )
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = _attachment(error_workbook_name(stored.name))
@@ -141,9 +287,13 @@ def confirm(request: AuthedRequest, token: str) -> HttpResponse:
     """Import the stored upload for real; it is validated again first (all or nothing)."""
     scope = _importer(request)
     stored = get_upload(request, token)
-    result = run_import(stored.kind, stored.path, actor=request.user, file_name=stored.name)
+    reading = _Reading(lambda plain: stored.mapping)
+    result = run_import(
+        stored.kind, stored.path, actor=request.user, file_name=stored.name, mapping=reading
+    )
     if not result.ok:
-        return _preview(request, scope, stored, result)
+        colmap = _column_mapping(request, stored, reading.plain)
+        return _preview(request, scope, stored, result, colmap=colmap)
     forget_upload(request, token)
     return _preview(request, scope, stored, result, done=True, quality=checks_after_import(result))
 

@@ -18,18 +18,25 @@ from python_calamine import CalamineWorkbook
 
 from bangfu.core.idnumber import IdNumberError, parse_id_number
 from bangfu.core.parsing import (
+    DAY,
+    MONTH,
+    YEAR,
     CellError,
+    PreciseDate,
+    at_precision,
     clean_text,
     header_unit,
     normalise_header,
     normalise_phone,
     parse_amount,
     parse_date,
+    parse_date_precise,
     parse_int,
     phone_problem,
     split_tags,
     to_halfwidth,
     usual_mobile,
+    written,
 )
 
 JUNE_1 = date(2014, 6, 1)
@@ -642,3 +649,104 @@ def test_the_usual_mobile_is_taken_as_it_is(text):
     assert usual_mobile("13812345678")
     assert not usual_mobile(13812345678)
     assert not usual_mobile("１３８１２３４５６７８")
+
+
+# --- dates with their precision (national exports: 识别时间 2014, 201410) -----------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "day", "precision", "note"),
+    [
+        # a bare year, as text or as a General number: a year, never serial 2014 (1905-07-06)
+        ("2014", date(2014, 1, 1), YEAR, "只有年份, 按 2014 年记录 (精确到年)"),
+        ("2014年", date(2014, 1, 1), YEAR, "只有年份, 按 2014 年记录 (精确到年)"),
+        ("2019年度", date(2019, 1, 1), YEAR, "只有年份, 按 2019 年记录 (精确到年)"),
+        (
+            2014.0,
+            date(2014, 1, 1),
+            YEAR,
+            "只有年份, 按 2014 年记录 (精确到年); 没有当作 Excel 日期序号 (1905-07-06)",
+        ),
+        (
+            2014,
+            date(2014, 1, 1),
+            YEAR,
+            "只有年份, 按 2014 年记录 (精确到年); 没有当作 Excel 日期序号 (1905-07-06)",
+        ),
+        # YYYYMM, as text or as a number (as a serial 201410 would be 2451-06-09)
+        ("201410", date(2014, 10, 1), MONTH, "按年月连写读作 2014 年 10 月 (精确到月)"),
+        (201410.0, date(2014, 10, 1), MONTH, "按年月连写读作 2014 年 10 月 (精确到月)"),
+        # months written out
+        ("2014.6", date(2014, 6, 1), MONTH, "只有年月, 按 2014 年 6 月记录 (精确到月)"),
+        ("2014-06", date(2014, 6, 1), MONTH, "只有年月, 按 2014 年 6 月记录 (精确到月)"),
+        ("2014年6月", date(2014, 6, 1), MONTH, "只有年月, 按 2014 年 6 月记录 (精确到月)"),
+        ("2014.10", date(2014, 10, 1), MONTH, "只有年月, 按 2014 年 10 月记录 (精确到月)"),
+        # a General number typed as year.month
+        (2026.3, date(2026, 3, 1), MONTH, "是常规格式的数字, 按 2026 年 3 月记录 (精确到月)"),
+        # days: full dates say nothing, serial numbers say how they were read
+        ("2014-06-01", JUNE_1, DAY, ""),
+        (JUNE_1, JUNE_1, DAY, ""),
+        (20140601.0, JUNE_1, DAY, ""),
+        (float(JUNE_1_SERIAL), JUNE_1, DAY, "是数字, 按 Excel 日期序号读作 2014-06-01"),
+        (str(JUNE_1_SERIAL), JUNE_1, DAY, "是数字, 按 Excel 日期序号读作 2014-06-01"),
+    ],
+)
+def test_parse_date_precise(value: object, day: date, precision: str, note: str) -> None:
+    assert parse_date_precise(value) == PreciseDate(
+        day, precision, note, serial=note.startswith("是数字, 按 Excel")
+    )
+
+
+def test_parse_date_precise_keeps_the_ambiguities_errors() -> None:
+    assert "分不清是 2014 年 1 月还是 10 月" in cell_error(parse_date_precise, 2014.1)
+    assert cell_error(parse_date_precise, "201413") == "无法识别的日期 “201413”"
+    assert cell_error(parse_date_precise, "123456") == "无法识别的日期 “123456”"
+    assert "没有 31 日" in cell_error(parse_date_precise, 20140431.0)
+    assert parse_date_precise(None) is None and parse_date_precise("  ") is None
+
+
+def test_years_off_reads_numbers_as_serials_as_parse_date_always_did() -> None:
+    # parse_date (command-line arguments …) keeps Excel's reading of bare numbers.
+    assert parse_date_precise(2014.0, years=False) == PreciseDate(
+        date(1905, 7, 6), DAY, "是数字, 按 Excel 日期序号读作 1905-07-06", serial=True
+    )
+    assert parse_date(2014.0) == date(1905, 7, 6)
+    assert parse_date("2014") == date(1905, 7, 6)
+    assert parse_date(201410.0) == date(2451, 6, 9)
+    # … but what it used to refuse it now reads, as the first day
+    assert parse_date("201410") == date(2014, 10, 1)
+    assert parse_date("2014年") == date(2014, 1, 1)
+
+
+def test_a_precise_date_at_its_precision() -> None:
+    year, month = parse_date_precise("2014"), parse_date_precise(201410.0)
+    assert year is not None and month is not None
+    assert (str(year), year.last_day, year.stored_precision) == ("2014", date(2014, 12, 31), YEAR)
+    assert (str(month), month.last_day) == ("2014-10", date(2014, 10, 31))
+    assert parse_date_precise("2016.2") is not None
+    assert parse_date_precise("2016.2").last_day == date(2016, 2, 29)  # type: ignore[union-attr]
+    assert parse_date_precise("2014.12").last_day == date(2014, 12, 31)  # type: ignore[union-attr]
+    day = parse_date_precise(JUNE_1)
+    assert day is not None and (str(day), day.last_day, day.stored_precision) == (
+        "2014-06-01",
+        JUNE_1,
+        None,
+    )
+    assert at_precision(JUNE_1, None) == at_precision(JUNE_1, DAY) == "2014-06-01"
+    assert at_precision(None, YEAR) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(201410.0, "201410"), (2026.3, "2026.3"), (JUNE_1, "2014-06-01"), (" ２０１４ ", "2014")],
+)
+def test_written_shows_the_cell_as_the_user_typed_it(value: object, shown: str) -> None:
+    assert written(value) == shown
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
+def test_a_precise_date_written_back_reads_the_same(day: date) -> None:
+    for precision in (YEAR, MONTH, DAY):
+        start = {YEAR: day.replace(month=1, day=1), MONTH: day.replace(day=1), DAY: day}[precision]
+        again = parse_date_precise(at_precision(start, precision))
+        assert again is not None and (again.date, again.precision) == (start, precision)

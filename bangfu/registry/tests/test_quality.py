@@ -19,7 +19,7 @@ from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
 
-from bangfu.core.idnumber import id_check_digit
+from bangfu.core.idnumber import id_check_digit, region_name
 from bangfu.core.tree import prefix_q
 from bangfu.registry import quality
 from bangfu.registry.models import (
@@ -213,7 +213,10 @@ def p009(m: Make):
     first17 = number[:6] + "19800230" + number[14:17]
     bad_date = m.person(with_id=False, id_number=first17 + id_check_digit(first17))
     with_x = m.person(with_id=False, id_number=_number_with_x())
-    return pk(wrong_check, short, bad_region, bad_date), pk(good, with_x)
+    # A foreigner's permanent residence number: 9, the issuing province (11), a nationality (840).
+    first17 = "911840" + number[6:17]
+    foreign = m.person(with_id=False, id_number=first17 + id_check_digit(first17))
+    return pk(wrong_check, short, bad_region, bad_date), pk(good, with_x, foreign)
 
 
 def _number_with_x() -> str:
@@ -260,18 +263,120 @@ def p014(m: Make):
 
 
 def p015(m: Make):
+    """The national bounds (防返贫监测信息系统 rules 5_17_001-5_17_004, github.com/Gzuwkj/fuping
+    rules/5_17_00*.py): 小学 6-14, 初中 12-17, 高中/中职 15-20, 学龄前 under 7 if healthy."""
     bad = [
-        m.person(age=17, schooling="primary"),
+        m.person(age=15, schooling="primary"),
+        m.person(age=5, schooling="primary"),
+        m.person(age=18, schooling="junior"),
+        m.person(age=11, schooling="junior"),
+        m.person(age=21, schooling="senior"),
+        m.person(age=21, schooling="vocational"),
         m.person(age=14, schooling="university"),
-        m.person(age=8, schooling="preschool_age"),
-        m.person(age=4, schooling="primary"),
+        m.person(age=7, schooling="preschool_age", health="healthy"),
+        m.person(age=7, schooling="kindergarten"),  # health not given: not exempt
     ]
     good = [
-        m.person(age=10, schooling="primary"),
-        m.person(age=7, schooling="preschool_age"),
+        m.person(age=6, schooling="primary"),
+        m.person(age=14, schooling="primary"),
+        m.person(age=12, schooling="junior"),
+        m.person(age=17, schooling="junior"),
+        m.person(age=15, schooling="senior"),
+        m.person(age=20, schooling="senior"),
         m.person(age=20, schooling="university"),
-        m.person(age=16, schooling="primary"),
+        m.person(age=6, schooling="preschool_age"),
+        m.person(age=8, schooling="kindergarten", health="disabled"),
+        m.person(age=9, schooling="preschool_age", health="serious"),
         m.person(age=40, schooling="not_in_school"),
+    ]
+    return pk(*bad), pk(*good)
+
+
+def p016(m: Make):
+    """Rule 5_12_008 (github.com/Gzuwkj/fuping rules/5_12_008.py): healthy, 16 (incl.) to 60
+    (excl.), not in school, yet 弱/无/丧失劳动力."""
+    bad = [
+        m.person(age=30, health="healthy", schooling="not_in_school", labour="weak"),
+        m.person(age=16, health="healthy", labour="none"),
+        m.person(age=59, health="healthy", labour="lost"),
+        m.person(age=17, health="healthy", schooling="dropout", labour="none"),
+    ]
+    good = [
+        m.person(age=30, health="healthy", labour="ordinary"),
+        m.person(age=30, health="chronic", labour="weak"),
+        m.person(age=30, labour="none"),  # health not given
+        m.person(age=60, health="healthy", labour="weak"),
+        m.person(age=15, health="healthy", labour="none"),
+        m.person(age=18, health="healthy", schooling="senior", labour="none"),
+    ]
+    return pk(*bad), pk(*good)
+
+
+def p017(m: Make):
+    bad = m.person(age=10, labour="lost")
+    good = [m.person(age=10, labour="none"), m.person(age=16, labour="lost"), m.person(age=0)]
+    return pk(bad), pk(*good)
+
+
+def p018(m: Make):
+    bad = [
+        m.person(age=17, schooling="senior", labour="ordinary"),
+        m.person(age=20, schooling="university", labour="skilled"),
+        m.person(age=None, with_id=False, schooling="vocational", labour="ordinary"),
+    ]
+    good = [
+        m.person(age=10, schooling="primary", labour="ordinary"),  # P012's
+        m.person(age=17, schooling="senior", labour="none"),
+        m.person(age=25, schooling="not_in_school", labour="ordinary"),
+        m.person(age=17, schooling="dropout", labour="ordinary"),
+    ]
+    return pk(*bad), pk(*good)
+
+
+def p019(m: Make):
+    """Only household members (registered beneficiaries) are asked for their 劳动能力."""
+    blank = m.person(age=30)
+    m.household((m.person(age=40, labour="ordinary"), "head"), (blank, "spouse"))
+    child, filled = m.person(age=10), m.person(age=16, labour="ordinary")
+    m.household((m.person(age=45, labour="ordinary"), "head"), (child, "son"), (filled, "son"))
+    removed = m.person(age=30)
+    gone = m.household((removed, "head"))
+    m.history(gone, (D(2020, 1, 1), "identified"), (D(2021, 1, 1), "removed"))
+    outsider = m.person(age=30)  # not in any household: a helper, a cadre
+    return pk(blank), pk(child, filled, removed, outsider)
+
+
+def p020(m: Make):
+    """6-15 on the day of the check (rule 5_15_016 counts 6-16 on 1 September)."""
+    six, fifteen = m.person(age=6), m.person(age=15)
+    sixteen, five = m.person(age=16), m.person(age=5)
+    pupil = m.person(age=10, schooling="primary")
+    m.household(
+        (m.person(age=40), "head"),
+        (six, "son"),
+        (fifteen, "daughter"),
+        (sixteen, "son"),
+        (five, "son"),
+        (pupil, "son"),
+    )
+    loose = m.person(age=10)
+    return pk(six, fifteen), pk(sixteen, five, pupil, loose)
+
+
+def p021(m: Make):
+    """Rule 4_01_006 (github.com/Gzuwkj/fuping rules/4_01_006.py): a pupil up to 高中 (学龄前
+    included) registered as working away from home."""
+    bad = [
+        m.person(age=10, schooling="primary", employment="out_of_province"),
+        m.person(age=17, schooling="senior", employment="county"),
+        m.person(age=13, schooling="junior", employment="province"),
+        m.person(age=4, schooling="preschool_age", employment="province"),
+    ]
+    good = [
+        m.person(age=10, schooling="primary", employment="township"),
+        m.person(age=10, schooling="primary"),
+        m.person(age=19, schooling="college", employment="out_of_province"),
+        m.person(age=30, schooling="not_in_school", employment="out_of_province"),
     ]
     return pk(*bad), pk(*good)
 
@@ -345,6 +450,34 @@ def m009(m: Make):
 def m010(m: Make):
     bad = m.family(("spouse", {"sex": "F"}), ("spouse", {"sex": "F"}))
     return pk(bad), pk(m.family(("spouse", {"sex": "F"})))
+
+
+def m011(m: Make):
+    """Rule 2_01_004 (github.com/Gzuwkj/fuping rules/2_01_004.py): 之女 who is male …"""
+    bad = m.family(
+        ("daughter", {"sex": "M", "age": 10}),
+        ("son", {"sex": "F", "age": 12}),
+        ("mother", {"sex": "M", "age": 65}),
+        ("son_in_law", {"sex": "F", "age": 30}),
+        ("granddaughter", {"sex": "M", "age": 2}),
+        # GB/T 4761's further relations imply a sex too (registry.choices.RELATION_SEX).
+        ("granddaughter_m", {"sex": "M", "age": 3}),
+        ("sister_in_law", {"sex": "M", "age": 40}),
+    )
+    good = m.family(
+        ("daughter", {"sex": "F", "age": 10}),
+        ("son", {"sex": "M", "age": 12}),
+        ("grandfather", {"sex": "M", "age": 80}),
+        ("daughter_in_law", {"sex": "F", "age": 30}),
+        ("sibling", {"sex": "F", "age": 35}),
+        ("other", {"sex": "F", "age": 50}),
+        ("grandson_m", {"sex": "M", "age": 4}),
+        ("brother_in_law", {"sex": "M", "age": 41}),
+    )
+    unknown = m.family(("son", {"sex": "", "age": 8}))
+    failing = [m.pk for m in bad.members.exclude(relation="head")]
+    passing = [m.pk for m in good.members.all()] + [m.pk for m in unknown.members.all()]
+    return failing, passing
 
 
 def h001(m: Make):
@@ -582,6 +715,12 @@ def test_declarations_file_is_valid():
     assert declaration_problems(data) == []
     codes = [d.code for d in CHECKS]
     assert len(codes) == len(set(codes)) >= 32
+    # The national rules (逻辑校验) name where they come from.
+    for code in ("M001", "M011", "P012", "P015", "P016", "P017", "P019", "P020", "P021"):
+        source = quality.CHECKS_BY_CODE[code].source
+        assert "防返贫监测信息系统" in source and "github.com/Gzuwkj/fuping rules/" in source, code
+    assert "第一千零四十七条" in quality.CHECKS_BY_CODE["M007"].source
+    assert quality.CHECKS_BY_CODE["P001"].source == ""  # optional
     for declaration in CHECKS:
         assert declaration.severity in ("error", "warning", "info")
         assert declaration.title and declaration.explain
@@ -604,6 +743,8 @@ def test_declaration_problems_are_named():
              "subject": "person", "explain": "e", "requires": "no such app", "extra": 1},
             {"code": "X1", "title": "t", "message": "{", "severity": "info",
              "subject": "thing", "explain": "e"},
+            {"code": "P002", "title": "t", "message": "m", "severity": "info",
+             "subject": "person", "explain": "e", "source": " "},
         ]
     }  # fmt: skip
     text = "\n".join(declaration_problems(bad))
@@ -618,6 +759,7 @@ def test_declaration_problems_are_named():
         "code must be",
         "subject must be",
         "does not parse",
+        "checks[3] P002: source must be a non-empty text",
     ):
         assert expected in text
     assert declaration_problems([]) != []
@@ -703,6 +845,39 @@ def test_a_declared_check_without_implementation_is_skipped_not_missing(world, m
 def test_unknown_code_is_refused(world):
     with pytest.raises(ValueError, match="Z999"):
         _run(["Z999"])
+    with pytest.raises(ValueError, match="Z999"):  # at the call, before anything is iterated
+        quality.iter_findings(
+            persons=Person.objects.none(),
+            households=Household.objects.none(),
+            helpers=Helper.objects.none(),
+            codes=["H001", "Z999"],
+        )
+
+
+@pytest.mark.urls(__name__)
+def test_iter_findings_streams_what_run_checks_collects(world):
+    m = Make(world)
+    empty, child = m.household(), m.person(age=10, labour="lost")
+    scope = {
+        "persons": Person.objects.all(),
+        "households": Household.objects.all(),
+        "helpers": Helper.objects.all(),
+    }
+    report = quality.QualityReport(today=TODAY)
+    stream = quality.iter_findings(
+        **scope, codes=["P017", "H001"], today=TODAY, report=report, links=False
+    )
+    assert report.ran == []  # nothing has run before the first finding is asked for
+    first = next(stream)
+    assert (first.code, first.object_id, first.url) == ("P017", child.pk, "")
+    rest = list(stream)
+    assert [(f.code, f.object_id) for f in rest] == [("H001", empty.pk)]
+    assert report.ran == ["P017", "H001"] and report.findings == []
+    collected = run_checks(**scope, codes=["P017", "H001"], today=TODAY)
+    assert [(f.code, f.object_id, f.message) for f in collected.findings] == [
+        (f.code, f.object_id, f.message) for f in [first, *rest]
+    ]
+    assert collected.findings[1].url == f"/registry/{empty.pk}/"
 
 
 # -- scoping, reports, links -----------------------------------------------------------------
@@ -794,21 +969,42 @@ def test_queries_do_not_grow_with_the_number_of_households(world, django_assert_
 
 def test_default_income_lines_load_once():
     lines = quality.default_income_lines()
-    assert [(r["year"], r["amount"]) for r in lines] == [
-        (2014, Decimal(2800)),
-        (2015, Decimal(2855)),
-        (2016, Decimal(2952)),
-        (2017, Decimal(3335)),
-        (2018, Decimal(3535)),
-        (2019, Decimal(3747)),
-        (2020, Decimal(4000)),
+    assert [(r["year"], r["region_prefix"], r["amount"]) for r in lines] == [
+        (2014, "", Decimal(2800)),
+        (2015, "", Decimal(2855)),
+        (2016, "", Decimal(2952)),
+        (2017, "", Decimal(3335)),
+        (2018, "", Decimal(3535)),
+        (2019, "", Decimal(3747)),
+        (2020, "", Decimal(4000)),
+        (2023, "532328", Decimal(8050)),  # 元谋县 防止返贫监测范围
+        (2024, "350526", Decimal(19560)),  # 德化县: 2 × 815 元/月 × 12
     ]
-    assert load_default_income_lines() == 7
+    assert load_default_income_lines() == 9
     IncomeLine.objects.filter(year=2020).update(amount=Decimal(4100))  # an administrator's fix
     assert load_default_income_lines() == 0
-    assert IncomeLine.objects.count() == 7
+    assert IncomeLine.objects.count() == 9
     assert IncomeLine.objects.get(year=2020).amount == Decimal(4100)
     assert str(IncomeLine.objects.get(year=2014)) == "2014 全国: 2800.00"
+    line = IncomeLine.objects.get(year=2024, region_prefix="350526")
+    assert "关于调整确定2024年防止返贫监测范围的公告" in line.source
+    assert line.notes.startswith("福建省德化县。防止返贫监测范围")
+
+
+def test_every_shipped_income_line_says_where_it_comes_from_and_what_it_is():
+    from django.core.exceptions import ValidationError
+
+    for row in quality.default_income_lines():
+        year, prefix = row["year"], row["region_prefix"]
+        assert row["source"], (year, prefix)
+        kind = "贫困标准" if year <= 2020 else "防止返贫监测范围"
+        assert kind in row["notes"], (year, prefix, row["notes"])
+        if prefix:
+            assert region_name(prefix), prefix  # a real GB/T 2260 code
+        try:  # the texts fit the model's columns (PostgreSQL would refuse them)
+            IncomeLine(**row).full_clean(validate_unique=False)
+        except ValidationError as exc:
+            raise AssertionError(f"{year} {prefix}: {exc}") from None
 
 
 def test_the_longest_region_prefix_of_the_latest_year_wins():
@@ -822,6 +1018,35 @@ def test_the_longest_region_prefix_of_the_latest_year_wins():
     assert income_line_for(2018, "450123") == Decimal(3535)
     assert income_line_for(2024, "450123") == Decimal(4000)  # 2020's line still applies
     assert income_line_for(2013, "450123") is None
+
+
+def test_monitoring_lines_of_later_years_apply_to_their_county_and_carry_forward():
+    load_default_income_lines()
+    village = "532328100201"  # a village of 元谋县
+    assert income_line_for(2022, village) == Decimal(4000)  # before its monitoring line
+    assert income_line_for(2023, village) == Decimal(8050)
+    assert income_line_for(2026, village) == Decimal(8050)  # no later line: 2023's applies
+    assert income_line_for(2024, "350526") == Decimal(19560)
+    assert income_line_for(2026, "350526104") == Decimal(19560)
+    assert income_line_for(2023, "350526") == Decimal(4000)  # 德化县's line starts in 2024
+    assert income_line_for(2026, "450123") == Decimal(4000)  # no line of its own: 2020's
+
+
+def test_an_exited_household_under_its_countys_monitoring_line_is_found(world):
+    from bangfu.orgs.tests.factories import OrgFactory
+
+    load_default_income_lines()
+    m = Make(world)
+    yuanmou = OrgFactory(code="532328", name="元谋县", kind="county")
+    under, over = _exited(m, org=yuanmou), _exited(m, org=yuanmou)
+    elsewhere = _exited(m)  # 甲县: the national 2020 line of 4000 carries on
+    m.income(under, 2025, "7000")
+    m.income(over, 2025, "8100")
+    m.income(elsewhere, 2025, "7000")
+    report = _run(["I006"])
+    assert report.ids("I006") == {under.pk}
+    finding = report.findings[0]
+    assert "8050.00" in finding.message and "7000.00" in finding.message
 
 
 def test_income_line_prefix_must_be_digits():

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from bangfu.core.tree import prefix_q
 from bangfu.registry.choices import Status
 from bangfu.registry.models import Member
-from bangfu.registry.selectors import household_list, status_figures
+from bangfu.registry.selectors import household_list, imprecise_steps, status_figures
 from bangfu.reports import summaries
 from bangfu.reports.base import MEMO, Params, Report, Table, url
 from bangfu.reports.models import REGISTRY
@@ -37,6 +37,13 @@ def build(*, user: User, params: Params) -> Report:
             date_from=params.date_from,
             date_to=params.date_to,
         )
+        if figures is not None:  # the summaries do not know dates' precision: the records do
+            figures.imprecise = imprecise_steps(
+                households=households,
+                as_of=params.as_of,
+                date_from=params.date_from,
+                date_to=params.date_to,
+            )
     if figures is None:
         figures = status_figures(
             households=households,
@@ -54,7 +61,8 @@ def build(*, user: User, params: Params) -> Report:
         note=_(
             "各户按截至日期前最后一次状态变更计; 人数为各户在册家庭成员数; "
             "“无状态记录”为截至日期尚无状态变更的户。"
-        ),
+        )
+        + figures.imprecise_note,
     )
     for status in Status.values:
         f = figures.by_status[status]

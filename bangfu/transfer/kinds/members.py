@@ -20,8 +20,23 @@ from bangfu.registry.models import Household, Member, Person
 from bangfu.registry.selectors import household_list
 from bangfu.transfer.importers import WRITE_BATCH, bulk_update, fetch_in, group_rows
 from bangfu.transfer.kinds import register
-from bangfu.transfer.kinds.common import RELATION, PersonRows, org_subtree_filter
-from bangfu.transfer.spec import HOUSEHOLD_CODE_SYNONYMS, ID_SYNONYMS, Column, Kind
+from bangfu.transfer.kinds.common import (
+    HOUSEHOLD_PHONE_COLUMN,
+    PERSON_FIELD_COLUMNS,
+    PERSON_PHONE_SYNONYMS,
+    RELATION,
+    PersonRows,
+    apply_fields,
+    org_subtree_filter,
+)
+from bangfu.transfer.reader import Row
+from bangfu.transfer.spec import (
+    HOUSEHOLD_CODE_SYNONYMS,
+    ID_SYNONYMS,
+    PHONE_SYNONYMS,
+    Column,
+    Kind,
+)
 
 COLUMNS = (
     Column(
@@ -58,6 +73,19 @@ COLUMNS = (
         choices=RELATION,
         synonyms=("关系", "与户主的关系", "家庭关系", "与户主关系称谓"),
     ),
+    # The person columns of the national member rosters (docs/import-export.md, "Vocabularies").
+    Column(
+        "phone",
+        "联系电话",
+        _lazy("成员本人的联系电话"),
+        synonyms=(*PERSON_PHONE_SYNONYMS, *PHONE_SYNONYMS),
+        text=True,
+        personal="phone",
+        standard=False,
+        width=16,
+    ),
+    *PERSON_FIELD_COLUMNS,
+    HOUSEHOLD_PHONE_COLUMN,
 )
 
 
@@ -70,7 +98,11 @@ class MemberImporter(PersonRows):
                 "name": self.text(row, "name", required=True, max_length=50, compact=True),
                 "info": self.identity(row, "id_number"),
                 "relation": self.choice(row, "relation", RELATION, required=True),
+                "household_phone": self.phone(row, "household_phone")
+                if self.has("household_phone")
+                else "",
             }
+            data["fields"] = self.person_fields(row, data["info"])
             rows.append((row, data))
         self.duplicates(
             "id_number",
@@ -101,6 +133,10 @@ class MemberImporter(PersonRows):
         self.new_members: list[Member] = []
         self.changed: list[Member] = []
         self.new_heads: list[Household] = []
+        self.changed_persons: list[Person] = []
+        self.changed_person_fields: set[str] = set()
+        phones: dict[int, tuple[Row, str]] = {}  # household id → the first 户联系电话 and its row
+        self.counted: set[int] = set()  # the rows counted as created or updated
         for row, data in rows:
             if not self.ok(row):
                 continue
@@ -113,6 +149,8 @@ class MemberImporter(PersonRows):
                 continue
             self.touch(household.org)
             info, name, relation = data["info"], data["name"], data["relation"]
+            if data["household_phone"]:
+                phones.setdefault(household.pk, (row, data["household_phone"]))
             person = self.persons.get(info.number)
             member = None
             if person is not None:
@@ -146,25 +184,69 @@ class MemberImporter(PersonRows):
                     _("%s 是该户户主, 与户主关系应为“户主”; 更换户主请在户的页面办理") % name,
                 )
                 continue
+            person_changed = person is not None and self._change_person(person, data["fields"])
             if member is not None:
-                if member.relation != relation:
+                relation_changed = member.relation != relation
+                if relation_changed:
                     member.relation = relation
                     self.changed.append(member)
+                if relation_changed or person_changed:
+                    self.counted.add(row.number)
                     self.updated += 1
                 continue
             if person is None:
-                person = self.build_person(name=name, info=info, org=household.org)
+                person = self.build_person(
+                    name=name, info=info, org=household.org, **data["fields"]
+                )
                 self.new_persons.append(person)
             self.new_members.append(Member(household=household, person=person, relation=relation))
             if relation == Relation.HEAD:
                 household.head = person
                 self.new_heads.append(household)
+            self.counted.add(row.number)
             self.created += 1
+        by_id = {h.pk: h for h in households.values()}
+        for household_id, (row, phone) in phones.items():
+            self._household_phone(row, by_id[household_id], phone)
+
+    def _change_person(self, person: Person, fields: dict[str, Any]) -> bool:
+        """Set a registered person's fields from the row; whether any changed."""
+        changes = apply_fields(person, fields)
+        if changes and person not in self.changed_persons:
+            self.changed_persons.append(person)
+        self.changed_person_fields |= changes
+        return bool(changes)
+
+    def _household_phone(self, row: Row, household: Household, phone: str) -> None:
+        """户联系电话 becomes the head's phone when the head has none; else it is not stored (a
+        warning): bangfu keeps no phone of the household's own (docs/import-export.md)."""
+        head = household.head
+        if head is not None and head.pk is not None:
+            head = self.persons.get(head.id_number, head)
+        if head is not None and not head.phone:
+            if head.pk is None:
+                head.phone = phone  # a head registered by this file
+            elif self._change_person(head, {"phone": phone}) and row.number not in self.counted:
+                self.counted.add(row.number)
+                self.updated += 1
+            return
+        if head is None or head.phone != phone:
+            self.warn(
+                row,
+                "household_phone",
+                _("户联系电话未保存: 该户没有户主")
+                if head is None
+                else _("户联系电话与户主的联系电话不同, 未保存 (本系统记户主的联系电话)"),
+            )
 
     def write(self) -> None:
         Person.objects.bulk_create(self.new_persons, batch_size=WRITE_BATCH)
         Member.objects.bulk_create(self.new_members, batch_size=WRITE_BATCH)
         bulk_update(Member, self.changed, ["relation"])
+        if self.changed_persons:
+            self.stamp(self.changed_persons)
+            bulk_update(Person, self.changed_persons, self.changed_person_fields | {"updated_at"})
+            self.wrote("persons", self.changed_persons)
         if self.new_heads:
             self.stamp(self.new_heads)
             bulk_update(Household, self.new_heads, ["head", "updated_at"])

@@ -1,6 +1,8 @@
 """persons: 姓名, 身份证号, 联系电话, 所属组织编码, 标签 (+ 性别, 出生日期, 健康状况, 在校生状况,
-劳动能力, 务工状况, 备注). Matched on 身份证号; sex and birth date come from the ID number, as in
-``clean_person``; pinyin keys are computed as ``Person.save`` does."""
+劳动能力, 务工状况, 文化程度, 证件类型, 残疾类别, 残疾等级, 备注). Matched on 身份证号; sex and
+birth date come from the ID number, as in ``clean_person``; pinyin keys are computed as
+``Person.save`` does. The national vocabularies (七年级, 劳动技能 …) are read as
+docs/import-export.md, "Vocabularies", says."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from bangfu.orgs.models import Org
 from bangfu.registry.models import Person, Tag
 from bangfu.registry.selectors import person_list
 from bangfu.transfer.importers import (
+    BIRTH_START,
     WRITE_BATCH,
     BulkInsert,
     bulk_update,
@@ -31,18 +34,27 @@ from bangfu.transfer.importers import (
 )
 from bangfu.transfer.kinds import register
 from bangfu.transfer.kinds.common import (
+    DISABILITY_CATEGORY,
+    DISABILITY_LEVEL,
+    DOCUMENT_TYPE,
+    EDUCATION,
     EMPLOYMENT,
     HEALTH,
     LABOUR,
-    SCHOOLING,
+    PERSON_FIELD_COLUMNS,
+    PERSON_PHONE_SYNONYMS,
     SEX,
     PersonRows,
+    document_problem,
+    identity_fields,
+    schooling_label,
 )
 from bangfu.transfer.reader import Row
 from bangfu.transfer.spec import (
     ID_SYNONYMS,
     ORG_CODE_SYNONYMS,
     PHONE_SYNONYMS,
+    ChoiceTable,
     Column,
     Kind,
 )
@@ -69,7 +81,7 @@ COLUMNS = (
         "phone",
         "联系电话",
         _lazy("11 位手机号, 或带区号的固定电话 (0771-5551234)"),
-        synonyms=PHONE_SYNONYMS,
+        synonyms=(*PERSON_PHONE_SYNONYMS, *PHONE_SYNONYMS),
         text=True,
         personal="phone",
         width=16,
@@ -105,38 +117,19 @@ COLUMNS = (
         synonyms=("出生年月", "出生年月日"),
         standard=False,
     ),
-    Column("health", "健康状况", choices=HEALTH, synonyms=("健康情况",), standard=False),
-    Column(
-        "schooling",
-        "在校生状况",
-        choices=SCHOOLING,
-        synonyms=("在校生情况", "在校情况", "文化程度(在校)"),
-        standard=False,
-        width=16,
-    ),
-    Column(
-        "labour", "劳动能力", choices=LABOUR, synonyms=("劳动力状况",), standard=False, width=18
-    ),
-    Column(
-        "employment",
-        "务工状况",
-        choices=EMPLOYMENT,
-        synonyms=("务工情况", "就业状况"),
-        standard=False,
-    ),
+    *PERSON_FIELD_COLUMNS,
     Column("notes", "备注", _lazy("最多 500 个字"), standard=False, width=30),
 )
-CHOICE_FIELDS = {
-    "health": HEALTH,
-    "schooling": SCHOOLING,
-    "labour": LABOUR,
-    "employment": EMPLOYMENT,
+# 健康状况, 在校生状况 (with its grade), 劳动能力, 务工状况, 文化程度, 证件类型, 残疾类别, 残疾等级
+CHOICE_FIELDS: dict[str, ChoiceTable] = {
+    c.key: c.choices for c in PERSON_FIELD_COLUMNS if c.choices is not None
 }
 
 
 # A row as kept between reading and writing: (row number, name, ID number, sex, birth date, unit
 # code, phone, tags (None: no tags cell), the other optional fields that are filled {health,
-# schooling, labour, employment, notes} or None, name_pinyin, name_sort).
+# schooling, grade, labour, employment, education, document_type, disability_category,
+# disability_level, notes} or None, name_pinyin, name_sort).
 Record = tuple[
     int,
     str,
@@ -146,7 +139,7 @@ Record = tuple[
     str,
     str,
     tuple[str, ...] | None,
-    dict[str, str] | None,
+    dict[str, Any] | None,
     str,
     str,
 ]
@@ -157,7 +150,7 @@ Part = tuple[list[Record], list[tuple[str, int]]]
 PART_ROWS = 2000  # records per part (what the helper process sends at a time, < 1 MB)
 # The fields a new person's row gives, in this order (BulkInsert fills created_at and updated_at
 # with the import's time).
-OTHER_FIELDS = (*CHOICE_FIELDS, "notes")
+OTHER_FIELDS = (*CHOICE_FIELDS, "grade", "notes")
 NEW_FIELDS = (
     "org_id",
     "name",
@@ -392,11 +385,23 @@ class PersonImporter(PersonRows):
                         tag_lists[cell] = tags
             notes = self.text(row, "notes", max_length=500) if has["notes"] else ""
             phone = self.phone(row, "phone") if has["phone"] else ""
-            other: dict[str, str] | None = None
+            other: dict[str, Any] | None = None
             if choices:
-                other = {
-                    key: value for key, table in choices if (value := self.choice(row, key, table))
-                }
+                other = {}
+                for key, table in choices:
+                    reading = self.choice_reading(row, key, table)
+                    if reading is not None:
+                        other[key] = reading.value
+                        if key == "schooling":  # 七年级: 初中, grade 1
+                            other["grade"] = reading.grade
+                if info is not None and "document_type" in other:
+                    problem = document_problem(other["document_type"], info)
+                    if problem:
+                        self.fail(row, "document_type", problem)
+            if info is not None and (facts := identity_fields(info)):
+                # A residence permit's or a 残疾人证号's own facts; the cells say the same or
+                # more (an error above when they contradict the number).
+                other = {**facts, **(other or {})}
             if notes:
                 other = {**(other or {}), "notes": notes}
             if info is not None and check_sex_and_birth:
@@ -431,11 +436,13 @@ class PersonImporter(PersonRows):
         sex = self.choice(row, "sex", SEX) if has["sex"] else ""
         if sex and sex != info.sex:
             self.fail(row, "sex", _("性别与身份证号不一致 (身份证号为%s性)") % SEX.label(info.sex))
-        born = self.date(row, "birth_date") if has["birth_date"] else None
-        if born and (
-            (born.year, born.month) != (info.birth_date.year, info.birth_date.month)
-            or (born.day != 1 and born.day != info.birth_date.day)
-        ):
+        born = (
+            self.date(row, "birth_date", precision=True, earliest=BIRTH_START, caveats=False)
+            if has["birth_date"]
+            else None
+        )
+        # 出生年月 1985.06 (a month) agrees with any day of that month.
+        if born and not born.date <= info.birth_date <= born.last_day:
             self.fail(
                 row,
                 "birth_date",
@@ -526,9 +533,13 @@ def _row(person: Person) -> dict[str, Any]:
         "sex": SEX.label(person.sex),
         "birth_date": person.birth_date,
         "health": HEALTH.label(person.health),
-        "schooling": SCHOOLING.label(person.schooling),
+        "schooling": schooling_label(person),
         "labour": LABOUR.label(person.labour),
         "employment": EMPLOYMENT.label(person.employment),
+        "education": EDUCATION.label(person.education),
+        "document_type": DOCUMENT_TYPE.label(person.document_type),
+        "disability_category": DISABILITY_CATEGORY.label(person.disability_category),
+        "disability_level": DISABILITY_LEVEL.label(person.disability_level),
         "notes": person.notes,
     }
 

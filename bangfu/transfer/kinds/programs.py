@@ -16,7 +16,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from bangfu.core.parsing import CellError, parse_date
 from bangfu.orgs.models import Org
 from bangfu.pairings.selectors import program_list
 from bangfu.programs.models import Program, ProgramTemplate
@@ -89,16 +88,10 @@ COLUMNS = (
 
 
 def any_date(importer: Importer, row: Row, key: str, *, required: bool = False) -> Any:
-    """A date in any of the forms of domain.md; unlike ``Importer.date`` it may lie in the
-    future (a program or a pairing runs until a day to come). None when empty or bad."""
-    try:
-        value = parse_date(importer.raw(row, key))
-    except CellError as exc:
-        importer.fail(row, key, str(exc))
-        return None
-    if value is None and required:
-        importer.fail(row, key, _("%s不能为空") % importer.header(key))
-    return value
+    """A full date (``Importer.date``: a year or a month alone is an error); unlike an
+    activity's date it may lie in the future (a program or a pairing runs until a day to come).
+    None when empty or bad."""
+    return importer.date(row, key, required=required, future=True)
 
 
 class ProgramImporter(Importer):

@@ -4,7 +4,9 @@ Each row is one dated step of a household's status history (动态管理). The r
 are taken in date order after the steps already on file, and each must be a valid transition
 (``bangfu.registry.services.transition_problem``) on a date not before the previous step and not
 after today. A row equal to a step on file (same household, status and date) is matched, not
-added again: only its 原因 / 决定人 are updated when they differ.
+added again: only its 原因 / 决定人 are updated when they differ. A step added by an import
+keeps the file's name (``StatusChange.imported_from``): the history says which steps were taken
+over from another system's sheet rather than recorded in bangfu.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from bangfu.core.parsing import at_precision
 from bangfu.registry.choices import Status
 from bangfu.registry.models import Household, StatusChange
 from bangfu.registry.selectors import household_list
@@ -75,7 +78,7 @@ class StatusChangeImporter(Importer):
             data: dict[str, Any] = {
                 "code": self.text(row, "code", required=True, max_length=40, compact=True),
                 "status": self.choice(row, "status", STATUS, required=True),
-                "date": self.date(row, "date", required=True),
+                "date": self.date(row, "date", required=True, precision=True),
                 "reason": self.text(row, "reason", max_length=300) if self.has("reason") else "",
                 "decided_by": self.text(row, "decided_by", max_length=100)
                 if self.has("decided_by")
@@ -85,7 +88,7 @@ class StatusChangeImporter(Importer):
         self.duplicates(
             "date",
             group_rows(
-                (f"{d['code']} {d['date'].isoformat()} {STATUS.label(d['status'])}", r)
+                (f"{d['code']} {d['date'].date.isoformat()} {STATUS.label(d['status'])}", r)
                 for r, d in rows
                 if d["code"] and d["status"] and d["date"]
             ),
@@ -132,11 +135,15 @@ class StatusChangeImporter(Importer):
             on_file = {(c.status, c.date): c for c in steps}
             last = (steps[-1].status, steps[-1].date) if steps else None
             moved = False
-            for row, data in sorted(items, key=lambda item: (item[1]["date"], item[0].number)):
-                status, day = data["status"], data["date"]
+            for row, data in sorted(items, key=lambda item: (item[1]["date"].date, item[0].number)):
+                status, day = data["status"], data["date"].date
+                precision = data["date"].stored_precision
                 existing = on_file.get((status, day))
                 if existing is not None:
                     changed = False
+                    if existing.date_precision != precision:
+                        existing.date_precision = precision
+                        changed = True
                     for key in ("reason", "decided_by"):
                         if data[key] and getattr(existing, key) != data[key]:
                             setattr(existing, key, data[key])
@@ -151,7 +158,7 @@ class StatusChangeImporter(Importer):
                         "date",
                         _("日期 %(date)s 早于该户上一次状态变更 (%(last)s, %(status)s)")
                         % {
-                            "date": day.isoformat(),
+                            "date": str(data["date"]),
                             "last": last[1].isoformat(),
                             "status": labels.get(last[0], last[0]),
                         },
@@ -166,9 +173,11 @@ class StatusChangeImporter(Importer):
                         household=household,
                         status=status,
                         date=day,
+                        date_precision=precision,
                         reason=data["reason"],
                         decided_by=data["decided_by"],
                         recorded_by=recorded_by,
+                        imported_from=self.sheet.file_name[:200],
                     )
                 )
                 last, moved = (status, day), True
@@ -181,7 +190,7 @@ class StatusChangeImporter(Importer):
 
     def write(self) -> None:
         StatusChange.objects.bulk_create(self.new, batch_size=WRITE_BATCH)
-        bulk_update(StatusChange, self.changed, ["reason", "decided_by"])
+        bulk_update(StatusChange, self.changed, ["reason", "decided_by", "date_precision"])
         if self.households:
             self.stamp(self.households)
             bulk_update(
@@ -196,7 +205,10 @@ def _row(change: StatusChange) -> dict[str, Any]:
     return {
         "code": change.household.code,
         "status": STATUS.label(change.status),
-        "date": change.date,
+        # A year or a month as 2019 / 2019-12 (docs/import-export.md, "Dates")
+        "date": at_precision(change.date, change.date_precision)
+        if change.date_precision
+        else change.date,
         "reason": change.reason,
         "decided_by": change.decided_by,
     }

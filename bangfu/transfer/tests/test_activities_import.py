@@ -154,7 +154,7 @@ def test_messy_file(world, tmp_path):
                 teacher(world),
                 world.student.id_number,
                 "上门看望",
-                "2026.4",
+                "2026.4.1",  # a month alone ("2026.4") is an error: test_dates.py
                 None,
                 "见到家长",
                 None,
@@ -361,6 +361,8 @@ def test_command_line_json(world, tmp_path):
         "created": 2,
         "updated": 0,
         "errors": [],
+        "warnings": [],
+        "ignored_columns": [],
     }
     out, error = run_cli("import", "activities", str(path), "--format", "json", "--dry-run")
     assert error is None and json.loads(out)["created"] == 0
@@ -376,6 +378,8 @@ def test_command_line_json(world, tmp_path):
         "created": 0,
         "updated": 0,
         "errors": [{"row": numbers[0], "column": "帮扶对象", "message": "户编号 NO-SUCH 不存在"}],
+        "warnings": [],
+        "ignored_columns": [],
     }
 
 

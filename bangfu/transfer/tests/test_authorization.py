@@ -21,6 +21,7 @@ CASES = [
     # An upload is reachable only from the session that made it.
     UrlCase("errors", expect={}, kwargs=lambda w: {"token": TOKEN}),
     UrlCase("confirm", method="post", expect={}, kwargs=lambda w: {"token": TOKEN}),
+    UrlCase("mapping", method="post", expect={}, kwargs=lambda w: {"token": TOKEN}),
     UrlCase("discard", method="post", expect={}, kwargs=lambda w: {"token": TOKEN}),
 ]
 

@@ -45,6 +45,8 @@ def test_import_json_and_exit_status(world, tmp_path):
         "created": 2,
         "updated": 0,
         "errors": [],
+        "warnings": [],
+        "ignored_columns": [],
     }
     assert out.count("\n") == 1  # exactly one JSON object
     event = AuditEvent.objects.get(action="import")
@@ -62,6 +64,8 @@ def test_import_json_and_exit_status(world, tmp_path):
         "errors": [
             {"row": numbers[1], "column": "所属组织编码", "message": "所属组织编码 NOPE 不存在"}
         ],
+        "warnings": [],
+        "ignored_columns": ["序号"],  # messy_xlsx adds one
     }
     assert Person.objects.count() == 2  # nothing of the bad file was written
 
@@ -163,6 +167,8 @@ def test_a_real_run_of_the_command_line(tmp_path):
         "created": 0,
         "updated": 0,
         "errors": [{"row": 3, "column": "上级编码", "message": "上级编码 NOPE 不存在"}],
+        "warnings": [],
+        "ignored_columns": [],
     }
     assert "CommandError" in result.stderr
     plain_xlsx(path, ["编码", "名称", "上级编码", "类型"], [["450123", "甲县", "", "县"]])

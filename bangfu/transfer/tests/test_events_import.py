@@ -77,7 +77,7 @@ def test_messy_file(world, tmp_path):
         ["户编号或身份证号", "事件", "发生日期", "情况说明"],
         [
             ["H450123002", "住院", serial(D(2026, 5, 6)), "阑尾炎手术"],
-            ["H450123003", " 结 婚 ", "2026年5月", None],
+            ["H450123003", " 结 婚 ", "2026年5月1日", None],  # a month alone: an error
             [world.student.id_number.lower(), "意外", "2026.5.8", None],
         ],
     )
@@ -205,6 +205,8 @@ def test_command_line_json(world, tmp_path):
         "created": 1,
         "updated": 0,
         "errors": [],
+        "warnings": [],
+        "ignored_columns": [],
     }
     numbers = plain_xlsx(path, HEADERS, [["H450123001", "结婚", "2099-03-01"]])
     out, error = run_cli("import", "events", str(path), "--format", "json")

@@ -86,6 +86,8 @@ def test_persons_from_a_messy_roster(world, tmp_path):
         "created": 3,
         "updated": 0,
         "errors": [],
+        "warnings": [],
+        "ignored_columns": ["序号"],
     }
     assert numbers == [4, 5, 7]  # title rows 1-2, header row 3, a blank row 6
     zhang = Person.objects.get(id_number=ids[0])

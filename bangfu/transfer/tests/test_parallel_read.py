@@ -75,6 +75,8 @@ def test_a_clean_roster_is_written_in_row_order(world, tmp_path, splits):
         "created": ROWS,
         "updated": 0,
         "errors": [],
+        "warnings": [],
+        "ignored_columns": [],
     }
     people = list(Person.objects.order_by("pk"))
     assert [p.id_number for p in people] == [r[1] for r in rows]  # the file's order

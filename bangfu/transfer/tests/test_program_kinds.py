@@ -325,6 +325,8 @@ def test_command_line_json(world, setup, tmp_path):
         "created": 1,
         "updated": 0,
         "errors": [],
+        "warnings": [],
+        "ignored_columns": [],
     }
 
     numbers = plain_xlsx(
@@ -338,6 +340,8 @@ def test_command_line_json(world, setup, tmp_path):
         "created": 0,
         "updated": 0,
         "errors": [{"row": numbers[0], "column": "帮扶对象", "message": "户编号 NO-SUCH 不存在"}],
+        "warnings": [],
+        "ignored_columns": [],
     }
 
 

@@ -1,9 +1,12 @@
 """`bangfu import KIND FILE [--dry-run] [--format json] [--user USERNAME]` (interchange.md).
 
 All or nothing: every row is validated first; with any error nothing is written. Exit status 0
-when there is no error, 1 when there are errors (nothing was written), 2 for a wrong argument
-(unknown kind, missing file, unknown user). ``--format json`` prints exactly one JSON object
-``{"kind", "rows", "created", "updated", "errors": [{"row", "column", "message"}]}``.
+when there is no error (warnings do not count), 1 when there are errors (nothing was written), 2
+for a wrong argument (unknown kind, missing file, unknown user). ``--format json`` prints exactly
+one JSON object ``{"kind", "rows", "created", "updated", "errors": [{"row", "column",
+"message"}], "warnings": [...], "ignored_columns": [header, ...]}``; the text output prints the
+columns not used and every warning too, on success, on failure and in a dry run
+(docs/import-export.md, "Command line").
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from bangfu.accounts.scope import scope_of
 from bangfu.transfer.actors import BAD_ARGUMENTS, command_actor
 from bangfu.transfer.checks import checks_after_import
 from bangfu.transfer.importers import ImportResult, run_import
 from bangfu.transfer.kinds import UnknownKind, get_kind, kind_names
-from bangfu.transfer.reader import SUFFIXES
+from bangfu.transfer.mappings import MapOptionError, parse_map_options, unmatched_map_options
+from bangfu.transfer.reader import SUFFIXES, Sheet
 
 DESCRIPTION = "导入一个标准表 (Excel 或 CSV), 全部导入或全部不导入 (import a standard sheet)"
 
@@ -38,10 +43,21 @@ class Command(BaseCommand):
             dest="output_format",
             choices=("text", "json"),
             default="text",
-            help="json: 输出一个 JSON 对象 {kind, rows, created, updated, errors}",
+            help=(
+                "json: 输出一个 JSON 对象 "
+                "{kind, rows, created, updated, errors, warnings, ignored_columns}"
+            ),
         )
         parser.add_argument(
             "--user", help="以该账号的身份和权限范围导入 (默认: 系统管理员 bangfu-cli)"
+        )
+        parser.add_argument(
+            "--map",
+            dest="column_map",
+            action="append",
+            default=[],
+            metavar="原列名=标准列名",
+            help="把文件中的一列按该标准列读取 (可重复); “原列名=” 表示该列不导入",
         )
 
     def handle(
@@ -52,6 +68,7 @@ class Command(BaseCommand):
         dry_run: bool,
         output_format: str,
         user: str | None,
+        column_map: list[str] | None = None,
         **options: Any,
     ) -> None:
         try:
@@ -69,7 +86,18 @@ class Command(BaseCommand):
         actor = command_actor(user)
         if not scope_of(actor).is_admin:
             raise CommandError(f"用户 {user} 不是管理员, 不能导入", returncode=BAD_ARGUMENTS)
-        result = run_import(spec, path, actor=actor, dry_run=dry_run)
+        try:  # --map: docs/import-export.md, "Column mapping"
+            mapping = parse_map_options(spec, column_map or [])
+
+            def checked(plain: Sheet) -> dict[str, str]:
+                unmatched_map_options(plain, mapping)  # once the file's header is read
+                return mapping
+
+            result = run_import(
+                spec, path, actor=actor, dry_run=dry_run, mapping=checked if mapping else None
+            )
+        except MapOptionError as exc:
+            raise CommandError(str(exc), returncode=BAD_ARGUMENTS) from None
         if output_format == "json":
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))
         else:
@@ -105,6 +133,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"检查通过 (试运行, 没有写入): {label} “{name}”: {counts}")
             else:
                 self.stdout.write(self.style.SUCCESS(f"已导入{label} “{name}”: {counts}"))
+            self._caveats(result)
             return
         self.stdout.write(
             f"导入失败: {label} “{name}” 共 {result.rows} 行, 有 {len(result.errors)} 处错误 "
@@ -113,3 +142,17 @@ class Command(BaseCommand):
         for error in result.errors:
             column = f" {error.column}" if error.column else ""
             self.stdout.write(f"第 {error.row} 行{column}: {error.message}")
+        self._caveats(result)
+
+    def _caveats(self, result: ImportResult) -> None:
+        """The columns of the file that were not used, and every value accepted with a caveat."""
+        if result.ignored:
+            self.stdout.write(_("未使用的列: %s") % "、".join(result.ignored))
+        if result.warnings:
+            self.stdout.write(
+                _("警告 %(n)d 处 (已按说明读取, 不影响导入):") % {"n": len(result.warnings)}
+            )
+            for warning in result.warnings:
+                where = _("第 %(row)d 行") % {"row": warning.row}
+                column = f" {warning.column}" if warning.column else ""
+                self.stdout.write(f"{where}{column}: {warning.message}")
