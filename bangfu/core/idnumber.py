@@ -39,6 +39,7 @@ from operator import mul
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from stdnum import numdb
 
 from bangfu.core.parsing import to_halfwidth
@@ -87,15 +88,16 @@ FOREIGN_PREFIX = "9"
 
 # 中国残联, 第二代残疾人证: 20 位 = 18 位公民身份号码 + 1 位残疾类别代码 + 1 位残疾等级代码.
 DISABILITY_CATEGORIES = {
-    1: "视力残疾",
-    2: "听力残疾",
-    3: "言语残疾",
-    4: "肢体残疾",
-    5: "智力残疾",
-    6: "精神残疾",
-    7: "多重残疾",
+    1: _lazy("视力残疾"),
+    2: _lazy("听力残疾"),
+    3: _lazy("言语残疾"),
+    4: _lazy("肢体残疾"),
+    5: _lazy("智力残疾"),
+    6: _lazy("精神残疾"),
+    7: _lazy("多重残疾"),
 }
-DISABILITY_LEVELS = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
+# Translated as registry.choices' labels of the same names are (core knows no app).
+DISABILITY_LEVELS = {1: _lazy("一级"), 2: _lazy("二级"), 3: _lazy("三级"), 4: _lazy("四级")}
 
 
 class IdNumberError(ValueError):

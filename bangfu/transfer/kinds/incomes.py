@@ -7,9 +7,10 @@ as the 全国扶贫开发信息系统's 收入 page: 工资性收入, 生产经�
 created, a year on file updated with the filled cells; an empty cell keeps what is stored.
 
 The parts are per person (元/人), as bangfu keeps them (the household page and the checks I002 /
-I003 compare their sum with 人均纯收入). In a row whose 家庭人口 is filled, the parts are the
-household's totals, as the national sheets give them, and are divided by it (an export of
-bangfu, with 家庭人口 empty, gives them per person). A part bangfu has
+I003 compare their sum with 人均纯收入). In a sheet with a 家庭人口 column the parts are the
+household's totals, as the national sheets give them, and are divided by it; a row whose
+家庭人口 is empty gives them per person (bangfu's own export leaves it empty), with a warning when
+the sheet has that column, so that the reading is never a silent guess. A part bangfu has
 no field for (财产性收入, 生产经营性支出, 家庭纯收入 …) is not a column of this kind: the import
 lists it among the ignored columns.
 """
@@ -94,7 +95,7 @@ COLUMNS = (
     Column(
         "size",
         "家庭人口",
-        _lazy("填写时, 该行各项收入按全户合计读取并除以家庭人口; 本身不保存"),
+        _lazy("填写时, 该行各项收入按全户合计读取并除以家庭人口 (留空则按人均读取并提示); 本身不保存"),
         synonyms=("家庭人口数", "家庭人数", "户人口数", "人口数", "家庭成员人数"),
         standard=False,
         width=10,
@@ -129,6 +130,9 @@ class IncomeImporter(Importer):
             if value is not None:
                 parts[key] = value
         size = self.integer(row, "size", minimum=1, maximum=99) if self.has("size") else None
+        if parts and self.has("size") and size is None and self.ok(row):
+            # 家庭人口 decides how the parts are read: say which way a row without it went.
+            self.warn(row, "size", _("该行家庭人口为空, 各项收入按人均 (元/人) 读取"))
         if parts and size is not None:
             parts = {
                 key: (value / size).quantize(CENT, ROUND_HALF_UP) for key, value in parts.items()

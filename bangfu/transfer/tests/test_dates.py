@@ -250,6 +250,9 @@ def test_household_page_shows_the_dates_at_their_precision(world, client, tmp_pa
     assert '<td>2014 <span class="muted">(只精确到年)</span></td>' in html  # the history
     assert '<td>2019-10 <span class="muted">(只精确到月)</span></td>' in html
     assert "(自 2019-10)" in html  # the current status's date, at its step's precision
+    # The imported step says where it came from; the one recorded in bangfu does not.
+    assert html.count('data-testid="imported-from"') == 1
+    assert '<span class="muted" data-testid="imported-from">导入自 户.xlsx</span>' in html
 
 
 # -- the status report ---------------------------------------------------------------------------

@@ -159,3 +159,24 @@ def test_the_template_and_an_empty_year_cell(world, tmp_path):
     plain_xlsx(path, ["户编号", "年度", "人均纯收入"], [[CODE, None, 5000]])
     result = run_import("incomes", path, actor=world.unit_admin)
     assert [(e.column, e.message) for e in result.errors] == [("年度", "年度不能为空")]
+
+
+def test_a_row_without_household_size_in_a_sheet_with_that_column_is_read_per_person_and_said(
+    world, tmp_path
+):
+    h = household(world)
+    path = tmp_path / "收入.xlsx"
+    plain_xlsx(
+        path,
+        ["户编号", "年度", "人均纯收入", "家庭人口", "工资性收入"],
+        [[CODE, 2023, 5000, 4, 8000], [CODE, 2024, 5200, None, 3000]],
+    )
+    result = run_import("incomes", path, actor=world.unit_admin)
+    assert result.errors == []
+    assert [(w.row, w.column, w.message) for w in result.warnings] == [
+        (3, "家庭人口", "该行家庭人口为空, 各项收入按人均 (元/人) 读取")
+    ]
+    assert incomes(h) == {
+        2023: (Decimal("5000.00"), Decimal("2000.00"), None, None),
+        2024: (Decimal("5200.00"), Decimal("3000.00"), None, None),
+    }
