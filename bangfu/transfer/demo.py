@@ -2,8 +2,9 @@
 township office really sends it (a title row, a two-row header, 序号, full-width digits, a
 lowercase x, dates in several forms, a footer), once with three mistakes and once corrected;
 and an export of the national system for 那桐镇 (:func:`national_rows`): one row per person,
-户码, 县/乡/村/组 names, 证件号码, 与户主关系, 识别时间 as 2014 or 201410, 致贫原因, 脱贫户
-with 脱贫年度, and columns bangfu does not use (序号, 人编号, 性别, 民族).
+户码, 县/乡/村/组 names, 证件号码, 与户主关系, 文化程度, 在校生状况 as grades (八年级), 劳动技能,
+识别时间 as 2014 or 201410, 致贫原因 (one as its national code), 脱贫户 with 脱贫年度, and
+columns bangfu does not use (序号, 人编号, 性别, 民族).
 
 They are written to ``<data folder>/samples/``; the README tells a newcomer to upload the first,
 read the errors, download the marked workbook, then upload the second; the third imports as
@@ -135,16 +136,21 @@ NATIONAL_HEADERS = [
     "证件号码",
     "与户主关系",
     "民族",
+    "文化程度",
+    "在校生状况",
     "健康状况",
+    "劳动技能",
     "识别时间",
     "致贫原因",
     "状态",
     "脱贫年度",
 ]
 # (行政村 as the export writes it, 组, 户码, 识别时间, 致贫原因, 状态, 脱贫年度, the members as
-# (name, sex, ages, 与户主关系, 健康状况)). 浪湾村 and 定江村 have no 组 units: the households go
-# to the village, with a warning. The last 户码 carries the code of a village since merged into
-# 那桐村 (450123104204 is no unit): that household is found by its names, 那桐 read as 那桐镇.
+# (name, sex, ages, 与户主关系, 健康状况, 文化程度, 在校生状况 as a grade where in school,
+# 劳动技能)). 致贫原因 "8" is the national code of 缺劳力 (docs/import-export.md,
+# "Vocabularies"). 浪湾村 and 定江村 have no 组 units: the households go to the village, with a
+# warning. The last 户码 carries the code of a village since merged into 那桐村 (450123104204 is
+# no unit): that household is found by its names, 那桐 read as 那桐镇.
 NATIONAL_HOUSEHOLDS: list[tuple[str, str, str, str, str, str, str, list[tuple]]] = [
     (
         "浪湾村",
@@ -155,9 +161,18 @@ NATIONAL_HOUSEHOLDS: list[tuple[str, str, str, str, str, str, str, list[tuple]]]
         "脱贫户",
         "2017",
         [
-            ("韦德光", "M", (48, 55), "户主", "长期慢性病"),
-            ("蒙桂香", "F", (45, 52), "配偶", "健康"),
-            ("韦小军", "M", (14, 16), "之子", "健康"),
+            (
+                "韦德光",
+                "M",
+                (48, 55),
+                "户主",
+                "长期慢性病",
+                "初中",
+                "非在校生",
+                "弱劳动力或半劳动力",
+            ),
+            ("蒙桂香", "F", (45, 52), "配偶", "健康", "小学", "非在校生", "普通劳动力"),
+            ("韦小军", "M", (13, 14), "之子", "健康", "小学", "八年级", "无劳动力"),
         ],
     ),
     (
@@ -165,13 +180,13 @@ NATIONAL_HOUSEHOLDS: list[tuple[str, str, str, str, str, str, str, list[tuple]]]
         "三组",
         "4501231042020033",
         "201410",
-        "缺劳力",
+        "8",  # the national code of 缺劳力
         "脱贫户",
         "2019",
         [
-            ("农秀芳", "F", (55, 60), "户主", "残疾"),
-            ("农丽娟", "F", (20, 24), "之女", "健康"),
-            ("黄玉兰", "F", (78, 82), "之母", "患有大病"),
+            ("农秀芳", "F", (55, 60), "户主", "残疾", "文盲或半文盲", "非在校生", "丧失劳动力"),
+            ("农丽娟", "F", (20, 24), "之女", "健康", "高中", "非在校生", "普通劳动力"),
+            ("黄玉兰", "F", (78, 82), "之母", "患有大病", "文盲或半文盲", "非在校生", "丧失劳动力"),
         ],
     ),
     (
@@ -183,9 +198,9 @@ NATIONAL_HOUSEHOLDS: list[tuple[str, str, str, str, str, str, str, list[tuple]]]
         "帮扶中",
         "",
         [
-            ("陆志强", "M", (40, 45), "户主", "健康"),
-            ("潘金凤", "F", (38, 43), "配偶", "健康"),
-            ("陆美玲", "F", (17, 19), "之女", "健康"),
+            ("陆志强", "M", (40, 45), "户主", "健康", "初中", "非在校生", "普通劳动力"),
+            ("潘金凤", "F", (38, 43), "配偶", "健康", "初中", "非在校生", "普通劳动力"),
+            ("陆美玲", "F", (17, 18), "之女", "健康", "初中", "普通高中三年级", "无劳动力"),
         ],
     ),
 ]
@@ -196,7 +211,8 @@ def national_rows() -> list[list[object]]:
     rng = random.Random("那桐镇 国家系统导出")
     out: list[list[object]] = []
     for village, group, code, identified, cause, status, exited, members in NATIONAL_HOUSEHOLDS:
-        for k, (name, sex, (young, old), relation, health) in enumerate(members, start=1):
+        for k, person in enumerate(members, start=1):
+            name, sex, (young, old), relation, health, education, schooling, labour = person
             days = rng.randint(young * 365 + 10, old * 365 - 10)
             birth = datetime.date(2026, 1, 1) - datetime.timedelta(days=days)
             first17 = f"450123{birth:%Y%m%d}{rng.randint(50, 99):02d}"
@@ -215,7 +231,10 @@ def national_rows() -> list[list[object]]:
                     first17 + id_check_digit(first17),
                     relation,
                     "壮族",
+                    education,
+                    schooling,
                     health,
+                    labour,
                     identified,
                     cause,
                     status,
@@ -242,6 +261,106 @@ def write_national(path: Path) -> None:
     wb.save(path)
 
 
+# The union's roster of workers in difficulty as a grassroots branch keeps it (a title row, 序号,
+# the worker's unit by name, 致困原因 and 困难程度, 家庭人口 and 月收入 that bangfu does not keep,
+# 建档时间 as a month), for gonghui (南宁公交集团): import as 困难职工 (workers).
+WORKERS_FILE = "公交集团困难职工名册.xlsx"
+WORKERS_HEADERS = [
+    "序号",
+    "姓名",
+    "身份证号",
+    "所属工会",
+    "致困原因",
+    "困难程度",
+    "家庭人口",
+    "月收入(元)",
+    "联系电话",
+    "建档时间",
+]
+WORKERS = [
+    ("梁建新", "M", 52, "第一分公司基层分会", "因病", "深度困难", 4, 2100, "2025.11"),
+    ("莫丽萍", "F", 46, "第一分公司基层分会", "单亲家庭", "一般困难", 2, 2600, "2026.3"),
+    ("黄志勇", "M", 49, "第二分公司基层分会", "子女就学负担重", "相对困难", 5, 3100, "2025.9"),
+]
+# A school's student aid list (学生资助名单) as the school keeps it: the student named, not the
+# head; 年级 as a grade name; 资助项目 and 资助金额, for xuexiao (隆安县城区实验小学): import as
+# 学生 (students). The class's unit code places a student new to the registry.
+STUDENTS_FILE = "实验小学学生资助名单.xlsx"
+STUDENTS_HEADERS = [
+    "序号",
+    "学生姓名",
+    "性别",
+    "身份证号",
+    "年级",
+    "班级",
+    "所属组织编码",
+    "资助项目",
+    "资助金额(元)",
+    "家长姓名",
+]
+STUDENTS = [
+    ("农佳怡", "F", 10, "五年级", "五(1)班", "LAX-SYXX-G5-1", "营养改善计划", 800, "农海"),
+    (
+        "陆俊宇",
+        "M",
+        11,
+        "五年级",
+        "五(2)班",
+        "LAX-SYXX-G5-2",
+        "家庭经济困难学生生活补助",
+        500,
+        "陆强",
+    ),
+    ("覃雨萱", "F", 10, "五年级", "五(2)班", "LAX-SYXX-G5-2", "营养改善计划", 800, "覃玉"),
+]
+
+
+def _person_number(rng: random.Random, sex: str, age: int) -> str:
+    birth = datetime.date(2026, 1, 1) - datetime.timedelta(days=age * 365 + rng.randint(10, 300))
+    first17 = f"450123{birth:%Y%m%d}{rng.randint(50, 99):02d}"
+    first17 += rng.choice("13579" if sex == "M" else "02468")
+    return first17 + id_check_digit(first17)
+
+
+def _plain_sheet(path: Path, title: str, headers: list[str], rows: list[list[object]]) -> None:
+    """A sheet with a title row above its header, as offices keep their lists."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.cell(1, 1, title)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    for c, header in enumerate(headers, start=1):
+        ws.cell(2, c, header)
+    for r, values in enumerate(rows, start=3):
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c, value).number_format = "@" if isinstance(value, str) else "General"
+    for c in range(1, len(headers) + 1):
+        ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width = 16
+    wb.save(path)
+
+
+def workers_rows() -> list[list[object]]:
+    rng = random.Random("公交集团 困难职工")
+    return [
+        [k, name, _person_number(rng, sex, age), union, cause, level, size, income,
+         f"139{rng.randint(10000000, 99999999)}", since]
+        for k, (name, sex, age, union, cause, level, size, income, since) in enumerate(
+            WORKERS, start=1
+        )
+    ]  # fmt: skip
+
+
+def students_rows() -> list[list[object]]:
+    rng = random.Random("实验小学 学生资助")
+    return [
+        [k, name, "男" if sex == "M" else "女", _person_number(rng, sex, age), grade, klass,
+         unit, aid, amount, parent]
+        for k, (name, sex, age, grade, klass, unit, aid, amount, parent) in enumerate(
+            STUDENTS, start=1
+        )
+    ]  # fmt: skip
+
+
 def seed(ctx: DemoContext) -> None:
     folder = Path(settings.DATA_DIR) / "samples"
     folder.mkdir(parents=True, exist_ok=True)
@@ -257,3 +376,16 @@ def seed(ctx: DemoContext) -> None:
     if not path.exists():
         write_national(path)
         ctx.count("示例导入文件")
+    for name, title, headers, make in (
+        (WORKERS_FILE, "南宁公交集团困难职工名册", WORKERS_HEADERS, workers_rows),
+        (
+            STUDENTS_FILE,
+            "隆安县城区实验小学2026年春季学期学生资助名单",
+            STUDENTS_HEADERS,
+            students_rows,
+        ),
+    ):
+        path = folder / name
+        if not path.exists():
+            _plain_sheet(path, title, headers, make())
+            ctx.count("示例导入文件")

@@ -69,3 +69,61 @@ def test_the_national_sample_imports_with_its_ignored_columns_and_warnings(setti
     )
     natong = Household.objects.get(code="4501231042040207")
     assert (natong.org.code, natong.status) == ("450123104201", "assisting")
+
+    # The national vocabularies: grades, 劳动技能, 文化程度 and a 致贫原因 code.
+    assert dingjiang.main_cause == "no_labour"
+    assert any(c == "致贫原因" and "“8”" in m for c, m in warnings)
+    son = langwan.members.get(relation="son").person
+    assert (son.schooling, son.grade, son.labour, son.education) == (
+        "junior",
+        2,
+        "none",
+        "primary",
+    )
+    assert any(c == "在校生状况" and "八年级" in m for c, m in warnings)
+    head = dingjiang.head
+    assert (head.labour, head.education, head.schooling) == ("lost", "illiterate", "not_in_school")
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "username"),
+    [
+        ("workers", transfer_demo.WORKERS_FILE, "gonghui"),
+        ("students", transfer_demo.STUDENTS_FILE, "xuexiao"),
+    ],
+)
+def test_the_union_and_school_samples_import_as_their_administrators(
+    settings, tmp_path, kind, name, username
+):
+    settings.DATA_DIR = tmp_path
+    ctx = DemoContext()
+    for seeder in (orgs_demo, accounts_demo, transfer_demo):
+        seeder.seed(ctx)
+    admin = accounts_demo.User.objects.get(username=username)
+    result = run_import(kind, Path(tmp_path) / "samples" / name, actor=admin)
+    assert result.errors == [], [e.as_json() for e in result.errors]
+    assert (result.rows, result.created) == (3, 3)
+    if kind == "workers":
+        # 家庭人口 and 月收入 have no field: listed, not dropped silently.
+        assert {"序号", "家庭人口", "月收入"} <= {c.split("(")[0] for c in result.ignored}
+        households = Household.objects.filter(members__person__name="梁建新")
+        worker = households.get()
+        assert (worker.org.code, worker.main_cause, worker.difficulty) == (
+            "NNBUS-GH-01",
+            "illness",
+            "deep",
+        )
+        assert (worker.identified_on, worker.identified_precision) == (D(2025, 11, 1), "month")
+        assert "困难职工" in {t.name for t in worker.head.tags.all()}
+    else:
+        assert {"序号", "班级", "资助金额", "家长姓名"} <= {c.split("(")[0] for c in result.ignored}
+        from bangfu.registry.models import Person
+
+        student = Person.objects.get(name="陆俊宇")
+        assert (student.org.code, student.schooling, student.grade) == (
+            "LAX-SYXX-G5-2",
+            "primary",
+            5,
+        )
+        assert "家庭经济困难学生生活补助" in {t.name for t in student.tags.all()}
+        assert not Household.objects.filter(head=student).exists()  # never made a head
