@@ -137,6 +137,61 @@ class Target:
             self._sql(f'DROP DATABASE IF EXISTS "{self.name}"')
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (from /proc; those that ended are not listed)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        pending.extend(int(c) for c in children)
+    return found
+
+
+class MemorySampler:
+    """Peak memory of a process tree, sampled from outside (every 50 ms by the caller): the
+    highest total PSS of the tree (each shared page counted once, split between the processes
+    that share it) and each process's own peak RSS (``VmHWM``, kept by the kernel, so a sample
+    late in a process's life gives its true peak)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.pss_peak_mb = 0.0
+        self.hwm_mb: dict[int, float] = {}
+
+    def sample(self) -> None:
+        total = 0.0
+        for pid in process_tree(self.pid):
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            total += _kib_field(rollup, "Pss:") / 1024
+            hwm = _kib_field(status, "VmHWM:") / 1024
+            self.hwm_mb[pid] = max(self.hwm_mb.get(pid, 0.0), hwm)
+        self.pss_peak_mb = max(self.pss_peak_mb, total)
+
+    @property
+    def root_rss_mb(self) -> float:
+        return self.hwm_mb.get(self.pid, 0.0)
+
+    @property
+    def helpers_rss_mb(self) -> float:
+        """The peak RSS of the descendants (the import's parsing helper), added up."""
+        return sum(mb for pid, mb in self.hwm_mb.items() if pid != self.pid)
+
+
+def _kib_field(text: str, name: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(name):
+            return float(line.split()[1])
+    return 0.0
+
+
 def run_child(script: str, extra: list[str], env: dict[str, str]) -> dict:
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.run(

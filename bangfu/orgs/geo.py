@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from django.utils.translation import gettext as _
 
 from bangfu.core.parsing import CellError, clean_text, to_halfwidth
+
+if TYPE_CHECKING:
+    import numpy as np
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 PLACES = Decimal("0.000001")  # six decimal places: about 0.1 m
@@ -86,6 +88,8 @@ def degrees(value: Any) -> Decimal | None:
 
 def haversine_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Great-circle km between row i of ``a`` and row i of ``b`` (rows: lon, lat in degrees)."""
+    import numpy as np  # (here: every process loads this module, few need numpy's 15 MB)
+
     la, lb = np.radians(np.asarray(a, dtype=float)), np.radians(np.asarray(b, dtype=float))
     lat1, lat2 = la[:, 1], lb[:, 1]
     dl = lb[:, 0] - la[:, 0]
@@ -97,6 +101,8 @@ def unit_vectors(points: np.ndarray) -> np.ndarray:
     """Points (lon, lat in degrees) as 3-D unit vectors: the straight-line (chord) distance
     between two of them grows with their great-circle distance, so a k-d tree over these finds
     the nearest points on the sphere."""
+    import numpy as np
+
     p = np.radians(np.asarray(points, dtype=float).reshape(-1, 2))
     cos_lat = np.cos(p[:, 1])
     return np.column_stack((cos_lat * np.cos(p[:, 0]), cos_lat * np.sin(p[:, 0]), np.sin(p[:, 1])))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.translation import gettext as _
 
 from bangfu.accounts.scope import scope_of
@@ -33,18 +34,105 @@ def _valid(definition: Any) -> dict[str, Any]:
     return definition
 
 
-def load_builtin_templates() -> int:
+MIGRATE_ACTOR = "bangfu migrate"
+
+
+@dataclass
+class BuiltinResult:
+    """What :func:`install_builtin_templates` did: codes created, codes given the shipped
+    version, and codes left alone because one of the office's own templates already holds the
+    code or the name (with the reason, in Chinese)."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def builtin_definitions() -> dict[str, dict[str, Any]]:
+    """The shipped definitions by code, read from ``programs/data/templates/*.json`` and
+    checked (docs/programs.md)."""
+    return {
+        code: _valid(json.loads((TEMPLATE_DIR / f"{code}.json").read_text("utf-8")))
+        for code in SHIPPED
+    }
+
+
+def install_builtin_templates(
+    *, model: Any = None, using: str = DEFAULT_DB_ALIAS, actor_username: str = MIGRATE_ACTOR
+) -> BuiltinResult:
+    """Make the six shipped templates equal their data files: create a missing one, give a
+    built-in one whose stored name or definition differs from its file the shipped version,
+    touch nothing else.
+
+    Run after every ``bangfu migrate`` (``ProgramsConfig.ready`` connects it to
+    ``post_migrate``), so a fresh install has the templates and an upgrade brings new versions
+    (docs/programs.md, "Built-in templates after migrate"). Programs are not touched: each holds
+    its own copy of the definition taken when it was created (:func:`program_create`).
+    Idempotent: a second run changes and records nothing. A template the office made itself
+    that holds a shipped code or name is left alone and reported in ``skipped``.
+
+    ``model`` is the ``ProgramTemplate`` to write with: the post_migrate handler passes the
+    migrated state's model, whose fields are those of the tables as they are. A template
+    brought to a new version is audited (before and after) with no user: the actor is the
+    program ``bangfu migrate``, kept as text only. Installing a missing one is not audited: it is
+    part of the release, as the migrations are, and an audit row on every fresh database (test
+    databases included) would be noise in a log that records people's changes.
+    """
+    model = model or ProgramTemplate
+    result = BuiltinResult()
+    fields = ("code", "name", "definition", "builtin")
+    with transaction.atomic(using=using):
+        rows = model._default_manager.using(using)
+        for code, definition in builtin_definitions().items():
+            name = definition["name"]
+            template = rows.filter(code=code).first()
+            if template is not None and not template.builtin:
+                result.skipped.append(
+                    _("模板编码 %(code)s 已被自建模板“%(name)s”使用, 内置模板“%(builtin)s”未安装")
+                    % {"code": code, "name": template.name, "builtin": name}
+                )
+                continue
+            holder = rows.filter(name=name).exclude(code=code).first()
+            if holder is not None:
+                result.skipped.append(
+                    _(
+                        "模板名称“%(name)s”已被模板 %(code)s 使用, "
+                        "内置模板 %(builtin)s 未安装或未更新"
+                    )
+                    % {"name": name, "code": holder.code, "builtin": code}
+                )
+                continue
+            if template is None:
+                rows.create(code=code, name=name, definition=definition, builtin=True)
+                result.created.append(code)
+                continue
+            if template.definition == definition and template.name == name:
+                continue
+            before = snapshot(template, fields)
+            template.name, template.definition = name, definition
+            template.save(using=using, update_fields=["name", "definition", "updated_at"])
+            result.updated.append(code)
+            if using == DEFAULT_DB_ALIAS:
+                audit_record(
+                    actor=None,
+                    actor_username=actor_username,
+                    action=Action.UPDATE,
+                    obj=template,
+                    org=None,
+                    before=before,
+                    after=snapshot(template, fields),
+                    object_repr=name,
+                    summary=_("内置项目模板 %s 更新为新版本") % name,
+                )
+    return result
+
+
+def load_builtin_templates(*, actor_username: str = "bangfu") -> int:
     """Create or refresh the six shipped templates from their data files; returns how many were
-    created. Programs keep their own copies, so refreshing a template changes no program."""
-    created = 0
-    for code in SHIPPED:
-        definition = _valid(json.loads((TEMPLATE_DIR / f"{code}.json").read_text("utf-8")))
-        _template, made = ProgramTemplate.objects.update_or_create(
-            code=code,
-            defaults={"name": definition["name"], "definition": definition, "builtin": True},
-        )
-        created += made
-    return created
+    created (:func:`install_builtin_templates`, which ``bangfu migrate`` already ran, so the
+    demo seeder and tests usually find nothing to do). Programs keep their own copies, so
+    refreshing a template changes no program."""
+    return len(install_builtin_templates(actor_username=actor_username).created)
 
 
 def template_save(

@@ -63,6 +63,7 @@ from bangfu.core.parsing import (
 from bangfu.core.pinyin import pinyin_keys
 from bangfu.core.tree import path_ids
 from bangfu.orgs.models import Org
+from bangfu.reports.summaries import bulk_insert
 from bangfu.transfer.reader import ChooseMapping, Row, Sheet, read_sheet
 from bangfu.transfer.spec import ChoiceTable, Kind, Reading
 
@@ -77,6 +78,7 @@ LOOKUP_CHUNK = 2000  # values per IN (...) query when looking records up
 # which pass their parts through a pipe of this size.
 PARALLEL_MIN_ROWS = 10_000
 PIPE_BYTES = 1024 * 1024
+QUEUED_PARTS = 8  # parts received from the helper process and not yet taken in
 # SQLite's page cache during a bulk insert, in KiB: inserting 200,000 rows into tables with
 # several indexes in key order other than the insert's needs more than the default 2 MB.
 SQLITE_INSERT_CACHE_KIB = 16 * 1024
@@ -251,7 +253,9 @@ class BulkInsert:
             if larger:
                 cursor.execute(f"PRAGMA cache_size = -{SQLITE_INSERT_CACHE_KIB:d}")
             try:
-                cursor.executemany(sql, full)  # type: ignore[arg-type]
+                # (the summary tables' row triggers set aside, their marks made once at the end)
+                with bulk_insert(self.model._meta.db_table):
+                    cursor.executemany(sql, full)  # type: ignore[arg-type]
             finally:
                 if larger:
                     cursor.execute(f"PRAGMA cache_size = {int(previous):d}")
@@ -785,17 +789,26 @@ class Importer:
         helper = context.Process(target=self._helper, args=(parse, split, sender), daemon=True)
         helper.start()
         sender.close()
-        messages: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        # At most QUEUED_PARTS parts wait here (and a part or two in the pipe): when this
+        # process inserts more slowly than the helper parses, the helper waits instead of every
+        # part it parsed waiting in memory (30 MB at 200,000 rows; docs/performance.md).
+        messages: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=QUEUED_PARTS)
+        stop = threading.Event()
 
         def collect() -> None:
-            """Take in the helper's messages as they come (so that it never waits to send)."""
+            """Take in the helper's messages as they come, while there is room for them."""
             while True:
                 try:
                     message = receiver.recv()
                 except (EOFError, OSError):
                     message = ("failed", "the helper process ended")
-                messages.put(message)
-                if message[0] != "part":
+                while not stop.is_set():
+                    try:
+                        messages.put(message, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if message[0] != "part" or stop.is_set():
                     return
 
         collector = threading.Thread(target=collect, daemon=True)
@@ -846,6 +859,7 @@ class Importer:
             helper.terminate()
             raise
         finally:
+            stop.set()  # (a collector waiting for room in the queue gives up)
             collector.join()
             receiver.close()
             helper.join()

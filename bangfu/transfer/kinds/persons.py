@@ -10,10 +10,11 @@ import datetime
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from itertools import chain, islice
-from typing import Any
+from typing import Any, cast
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -148,6 +149,7 @@ Record = tuple[
 # records' numbers take part in too).
 Part = tuple[list[Record], list[tuple[str, int]]]
 PART_ROWS = 2000  # records per part (what the helper process sends at a time, < 1 MB)
+KEPT_EMPTY = (None,) * 5  # the rest of a record inserted early, once let go
 # The fields a new person's row gives, in this order (BulkInsert fills created_at and updated_at
 # with the import's time).
 OTHER_FIELDS = (*CHOICE_FIELDS, "grade", "notes")
@@ -309,25 +311,40 @@ class PersonImporter(PersonRows):
             or len(numbers) < len(records)
             or not numbers.isdisjoint(self._early_numbers)
             or not all(org and org.is_active and self.may_admin(org) for org in orgs)
+            or not self.begin()  # (before the check below: on SQLite it takes the write lock)
             or self._any_on_file(numbers)
-            or not self.begin()
         ):
             self._early = False
             return
         org_id = {code: self.orgs[code].pk for code in codes}
         org_ids = array("q", [org_id[r[5]] for r in records])
+        # On PostgreSQL another transaction may add one of these ID numbers meanwhile: a
+        # savepoint, and a conflict leaves the import as it was (write() then finds the person
+        # on file). On SQLite the import's transaction holds the write lock since before the
+        # check above, so no conflict can arise, and a savepoint would copy every page each part
+        # touches to a statement journal (0.7 s at 200,000 rows; docs/performance.md).
+        savepoint = connection.vendor != "sqlite"
         try:
-            with transaction.atomic():  # a savepoint: a conflict leaves the import as it was
+            with transaction.atomic() if savepoint else nullcontext():
                 ids = self._insert(records, org_ids)
                 tags = [(pk, r[7]) for pk, r in zip(ids, records, strict=True) if r[7]]
                 names = {name for _pk, names in tags for name in names}
                 write_tags(tags, names, replace=[], now=self.now)
         except IntegrityError:
+            if not savepoint:
+                raise
             self._early = False  # (write() meets the conflict again and reports it)
             return
         self.early_ids.extend(ids)
         self._early_numbers |= numbers
         self.written["persons"].update(ids)
+        # What the rest of the import needs of these rows is their row, ID number and unit
+        # code: the rest of each record is let go (30 MB at 200,000 rows).
+        for part_records, _numbers in parts:
+            part_records[:] = [
+                cast(Record, (r[0], None, r[2], None, None, r[5], *KEPT_EMPTY))
+                for r in part_records
+            ]
 
     def _any_on_file(self, numbers: set[str]) -> bool:
         """Whether a person on file has one of these ID numbers. The first time, with fewer
