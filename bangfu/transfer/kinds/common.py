@@ -36,7 +36,7 @@ from bangfu.registry.choices import (
     Sex,
     Status,
 )
-from bangfu.registry.models import Person
+from bangfu.registry.models import Household, Person
 from bangfu.transfer.importers import LOOKUP_CHUNK, Importer, fetch_in, person_keys
 from bangfu.transfer.reader import Row
 from bangfu.transfer.spec import ALIAS_KINDS, Alias, ChoiceTable, Column
@@ -248,6 +248,23 @@ def org_subtree_filter(
         return qs.filter(prefix_q(path_field, org.path))
 
     return apply
+
+
+def household_named(
+    importer: Importer, row: Row, households: Mapping[str, Household], code: str
+) -> Household | None:
+    """The household on file that a row names by its 户编号 (column ``code``), in a unit the actor
+    administers (which the import then touches); None, with the row's error, when there is no
+    such household or it is out of reach (members, status-changes and incomes sheets)."""
+    household = households.get(code)
+    if household is None:
+        importer.fail(row, "code", _("户编号 %s 不存在, 请先导入户") % code)
+        return None
+    if not importer.may_admin(household.org):
+        importer.refuse(row, "code", household.org)
+        return None
+    importer.touch(household.org)
+    return household
 
 
 def same_name(a: str, b: str) -> bool:

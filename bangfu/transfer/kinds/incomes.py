@@ -34,7 +34,7 @@ from bangfu.transfer.importers import (
     group_rows,
 )
 from bangfu.transfer.kinds import register
-from bangfu.transfer.kinds.common import org_subtree_filter, same_name
+from bangfu.transfer.kinds.common import household_named, org_subtree_filter, same_name
 from bangfu.transfer.reader import Row
 from bangfu.transfer.spec import HOUSEHOLD_CODE_SYNONYMS, Column, Kind
 
@@ -181,12 +181,8 @@ class IncomeImporter(Importer):
         for row, data in rows:
             if not self.ok(row):
                 continue
-            household = households.get(data["code"])
+            household = household_named(self, row, households, data["code"])
             if household is None:
-                self.fail(row, "code", _("户编号 %s 不存在, 请先导入户") % data["code"])
-                continue
-            if not self.may_admin(household.org):
-                self.refuse(row, "code", household.org)
                 continue
             head = household.head
             if (
@@ -201,7 +197,6 @@ class IncomeImporter(Importer):
                     % {"name": data["head_name"], "code": household.code, "head": head.name},
                 )
                 continue
-            self.touch(household.org)
             year, per_capita, parts = data["year"], data["per_capita"], data["parts"]
             income = incomes.get((household.pk, year))
             if income is None:

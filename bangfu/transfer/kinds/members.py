@@ -27,6 +27,7 @@ from bangfu.transfer.kinds.common import (
     RELATION,
     PersonRows,
     apply_fields,
+    household_named,
     org_subtree_filter,
 )
 from bangfu.transfer.reader import Row
@@ -140,14 +141,9 @@ class MemberImporter(PersonRows):
         for row, data in rows:
             if not self.ok(row):
                 continue
-            household = households.get(data["code"])
+            household = household_named(self, row, households, data["code"])
             if household is None:
-                self.fail(row, "code", _("户编号 %s 不存在, 请先导入户") % data["code"])
                 continue
-            if not self.may_admin(household.org):
-                self.refuse(row, "code", household.org)
-                continue
-            self.touch(household.org)
             info, name, relation = data["info"], data["name"], data["relation"]
             if data["household_phone"]:
                 phones.setdefault(household.pk, (row, data["household_phone"]))

@@ -24,7 +24,7 @@ from bangfu.registry.selectors import household_list
 from bangfu.registry.services import transition_problem
 from bangfu.transfer.importers import WRITE_BATCH, Importer, bulk_update, fetch_in, group_rows
 from bangfu.transfer.kinds import register
-from bangfu.transfer.kinds.common import STATUS, org_subtree_filter
+from bangfu.transfer.kinds.common import STATUS, household_named, org_subtree_filter
 from bangfu.transfer.spec import HOUSEHOLD_CODE_SYNONYMS, Column, Kind
 
 COLUMNS = (
@@ -114,14 +114,9 @@ class StatusChangeImporter(Importer):
         for row, data in rows:
             if not self.ok(row):
                 continue
-            household = households.get(data["code"])
+            household = household_named(self, row, households, data["code"])
             if household is None:
-                self.fail(row, "code", _("户编号 %s 不存在, 请先导入户") % data["code"])
                 continue
-            if not self.may_admin(household.org):
-                self.refuse(row, "code", household.org)
-                continue
-            self.touch(household.org)
             by_household[household.code].append((row, data))
 
         self.new: list[StatusChange] = []
