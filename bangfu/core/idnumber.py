@@ -651,23 +651,15 @@ def parse_id_number(raw: object, *, today: date | None = None) -> IdInfo:
         )
     elif document == HMT_RESIDENCE:
         caveats.append(_("港澳台居民居住证号 (%(holder)s)") % {"holder": _HMT_REGIONS[region_code]})
-    if caveats:
-        return IdInfo(
-            number=number,
-            birth_date=birth_date,
-            sex="M" if int(number[16]) % 2 else "F",
-            region_code=region_code,
-            region_name=name,
-            document=document,
-            caveat="; ".join(caveats),
-            disability=disability,
-        )
     return IdInfo(
         number=number,
         birth_date=birth_date,
         sex="M" if int(number[16]) % 2 else "F",
         region_code=region_code,
         region_name=name,
+        document=document,
+        caveat="; ".join(caveats),
+        disability=disability,
     )
 
 
