@@ -82,6 +82,9 @@ QUEUED_PARTS = 8  # parts received from the helper process and not yet taken in
 # SQLite's page cache during a bulk insert, in KiB: inserting 200,000 rows into tables with
 # several indexes in key order other than the insert's needs more than the default 2 MB.
 SQLITE_INSERT_CACHE_KIB = 16 * 1024
+# A bulk insert of at least this many rows, and of at least as many as its table holds, sets
+# the table's secondary indexes aside on SQLite (IndexesAside).
+INDEXES_ASIDE_MIN_ROWS = 10_000
 WRITE_BATCH = 1000  # rows per INSERT/UPDATE (Django lowers it to SQLite's parameter limit)
 TRUE_WORDS = frozenset({"是", "安全", "有", "√", "✓", "✔", "y", "yes", "true", "1", "在岗"})
 FALSE_WORDS = frozenset(
@@ -261,6 +264,45 @@ class BulkInsert:
                     cursor.execute(f"PRAGMA cache_size = {int(previous):d}")
 
 
+class IndexesAside:
+    """Inside a transaction on SQLite, around a bulk insert into tables that hold fewer rows
+    than it brings (a county's first load): their secondary indexes (not the unique ones, which
+    keep the data right) are dropped on entry and made again from their own SQL on a normal
+    exit, before the commit. Building an index once over sorted keys is cheaper than keeping it
+    up to date row by row in random key order: 200,000 persons went into registry_person in
+    1.3 s without its four secondary indexes and 0.4 s to build them, against 3.3 s with them
+    (docs/performance.md). The transaction holds SQLite's write lock, so no other connection
+    writes meanwhile; readers keep seeing the indexes (the drop is not committed); should the
+    import fail, the rollback brings them back (SQLite's DDL is transactional), so nothing is
+    made again then. Not on PostgreSQL, where dropping an index locks the table against readers
+    until the commit."""
+
+    def __init__(self, tables: Iterable[str]) -> None:
+        self.tables = list(tables)
+        self.indexes: list[tuple[str, str]] = []
+
+    def __enter__(self) -> IndexesAside:
+        with connection.cursor() as cursor:
+            for table in self.tables:
+                # (an index made for a constraint has no SQL: it stays)
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                    "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%' ORDER BY name",
+                    [table],
+                )
+                self.indexes.extend(cursor.fetchall())
+            for name, _sql in self.indexes:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+        if exc_type is not None:
+            return  # (the rollback brings them back)
+        with connection.cursor() as cursor:
+            for _name, sql in self.indexes:
+                cursor.execute(sql)
+
+
 def _new_value(field: Any, now: datetime.datetime) -> Any:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return now
@@ -335,6 +377,10 @@ class Importer:
     #: whether :meth:`validate` takes the rows from ``sheet.each_row()`` as the file is read
     #: (``sheet.rows`` is then empty) instead of from ``sheet.rows``
     streams: ClassVar[bool] = False
+    #: the data-quality checks (docs/data-quality.md) that every record the import writes has
+    #: passed on the way in, not run again over a large import's records (transfer/checks.py):
+    #: 身份证号无效, as every kind reads an ID number with ``parse_id_number``
+    validated_checks: ClassVar[frozenset[str]] = frozenset({"P009"})
 
     def __init__(
         self, *, kind: Kind, sheet: Sheet, actor: Any, today: datetime.date | None = None
@@ -357,6 +403,7 @@ class Importer:
         # write early, see begin()); None in a dry run.
         self.transaction: ExitStack | None = None
         self.began = False
+        self.aside: set[str] = set()  # tables whose secondary indexes are set aside
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -742,6 +789,31 @@ class Importer:
             self.transaction.enter_context(transaction.atomic())
             self.began = True
         return True
+
+    def set_indexes_aside(self, *tables: type[models.Model], rows: int) -> None:
+        """Before the first bulk insert of about ``rows`` new rows into these models' tables, in
+        the import's transaction: on SQLite, the secondary indexes of each table that holds no
+        more rows than that are set aside until the import's end (:class:`IndexesAside`)."""
+        if (
+            connection.vendor != "sqlite"
+            or not self.began
+            or self.transaction is None
+            or rows < INDEXES_ASIDE_MIN_ROWS
+        ):
+            return
+        wanted = []
+        for model in tables:
+            table, _pk = _table(model)
+            if model._meta.db_table in self.aside:
+                continue
+            self.aside.add(model._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
+                (held,) = cursor.fetchone()
+            if held <= rows:
+                wanted.append(model._meta.db_table)
+        if wanted:
+            self.transaction.enter_context(IndexesAside(wanted))
 
     def wrote(self, what: str, objs: Iterable[models.Model]) -> None:
         """Note the records written (after the write, when new ones have their ids)."""

@@ -55,6 +55,27 @@ def test_help_lists_every_command_of_the_product(tmp_path):
         assert f"  {name} " in result.stdout
 
 
+def test_the_command_exits_quickly_but_runs_its_exit_handlers(tmp_path):
+    """``bangfu`` leaves with ``os._exit`` (no freeing of every object), after the exit handlers
+    and with its output flushed; the status is the command's."""
+    code = (
+        "import atexit, sys\n"
+        "from bangfu import cli\n"
+        "atexit.register(lambda: print('exit handler ran'))\n"
+        "sys.argv = ['bangfu', *sys.argv[1:]]\n"
+        "cli.script()\n"
+        "print('never here')\n"
+    )
+    done = run([sys.executable, "-c", code, "--version"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [done.stdout.splitlines()[0], "exit handler ran"]
+    assert done.stdout.startswith("bangfu ")
+    missing = run([sys.executable, "-c", code, "import", "persons", "nowhere.xlsx"], tmp_path)
+    assert missing.returncode == 2
+    assert "文件不存在" in missing.stderr and "exit handler ran" in missing.stdout
+    assert "never here" not in missing.stdout
+
+
 @pytest.mark.parametrize(
     ("env", "variable"),
     [

@@ -1069,3 +1069,84 @@ def test_region_code_is_the_nearest_place(world):
         school.pk: "450123100",
         world.b.pk: "450124",
     }
+
+
+# -- how the checks run ------------------------------------------------------------------------
+
+
+def test_the_databases_patterns_say_what_the_regular_expressions_say(world):
+    """Each pattern tested by the database itself (a GLOB on SQLite, ``~`` on PostgreSQL) picks
+    the same values as Python's ``re`` with the check's regular expression."""
+    import re
+
+    cases = {
+        ("id_number", quality._ID_FORMAT_GLOB, quality._ID_FORMAT, True): [
+            "45012319800517001X",
+            "450123198005170012",
+            "45012319800517001x",  # a small x is not the check digit's X
+            "4501231980051700",
+            "45012319800517001",
+            "45012319800517X012",
+            "４50123198005170012",  # a full-width digit
+            "",
+        ],
+        ("phone", quality._MOBILE_GLOB, quality._MOBILE, True): [
+            "13812345678",
+            "12812345678",
+            "1381234567",
+            "138123456789",
+            "1381234567a",
+            "0771-5551234",
+        ],
+        ("name", quality._NAME_JUNK_GLOB, quality._NAME_JUNK, False): [
+            "张伟",
+            "张伟2",
+            "张?伟",
+            "张？伟",
+            "A张",
+            "张\\伟",
+            "张^伟",
+            "张]伟",
+            "欧阳·娜娜",
+        ],
+    }
+    for (field, glob, regex, whole), values in cases.items():
+        people = Person.objects.bulk_create(
+            Person(org=world.a1v, name=f"人{i}", **{field: value})
+            if field != "name"
+            else Person(org=world.a1v, name=value)
+            for i, value in enumerate(values)
+        )
+        matched = set(
+            Person.objects.filter(pk__in=pk(*people))
+            .filter(quality._Matches(field, glob=glob, regex=regex))
+            .values_list(field, flat=True)
+        )
+        search = re.fullmatch if whole else re.search
+        expected = {v for v in values if search(regex.strip("^$") if whole else regex, v)}
+        assert matched == expected, field
+        Person.objects.filter(pk__in=pk(*people)).delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_checks_shared_out_among_threads_give_the_same_report(world):
+    """Outside a transaction the checks may run in two threads (each with its own connection):
+    the report is the one of run_checks, findings in the same order."""
+    m = Make(world)
+    for code in ("P001", "P002", "P004", "P007", "P009", "P017", "H001", "M002", "C001"):
+        BUILDERS[code](m)
+    scope = {
+        "persons": Person.objects.all(),
+        "households": Household.objects.all(),
+        "helpers": Helper.objects.all(),
+    }
+
+    def seen(report: quality.QualityReport) -> list[tuple[str, int, str]]:
+        return [(f.code, f.object_id, f.message) for f in report.findings]
+
+    alone = run_checks(**scope, today=TODAY)
+    shared = quality.run_checks_in_threads(**scope, today=TODAY, threads=2)
+    assert len(alone.findings) >= 9 and len(set(alone.counts) - {"P001"}) > 5
+    assert seen(shared) == seen(alone)
+    assert shared.ran == alone.ran
+    assert [s.code for s in shared.skipped] == [s.code for s in alone.skipped]

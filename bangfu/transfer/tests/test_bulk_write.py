@@ -171,3 +171,88 @@ def test_units_written_to_are_found_from_runs_of_ids(world):
     assert unit_paths(Person, written) == {world.a1v.path, world.b1.path}
     assert unit_paths(Person, set(a)) == {world.a1v.path}
     assert unit_paths(Household, set()) == set()
+
+
+def sqlite_indexes(table: str) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL",
+            [table],
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's DDL in a transaction")
+def test_a_first_load_sets_secondary_indexes_aside_and_builds_them_again(
+    world, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(importers, "INDEXES_ASIDE_MIN_ROWS", 5)
+    persons_before = sqlite_indexes("registry_person")
+    links_before = sqlite_indexes("registry_person_tags")
+    assert "registry_person_org_name" in persons_before  # (a secondary index to set aside)
+    seen: list[dict[str, str]] = []
+    write = persons.PersonImporter.write
+
+    def looking(self):  # what the table has while the import writes
+        write(self)
+        seen.append(sqlite_indexes("registry_person"))
+
+    monkeypatch.setattr(persons.PersonImporter, "write", looking)
+    rows = [["张伟", new_id(1000 + i), None, VILLAGE, "党员"] for i in range(12)]
+    path = tmp_path / "p.xlsx"
+    plain_xlsx(path, HEADERS, rows)
+
+    result = run_import("persons", path, actor=world.unit_admin)
+
+    assert (result.created, result.errors) == (12, [])
+    # While writing, only the unique index was left; after it, every index as it was.
+    assert seen and set(seen[0]) == {"registry_one_person_per_id"}
+    assert sqlite_indexes("registry_person") == persons_before
+    assert sqlite_indexes("registry_person_tags") == links_before
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA integrity_check")
+        assert cursor.fetchall() == [("ok",)]
+    # The rebuilt index answers: the persons of the village in name order.
+    assert Person.objects.filter(org=world.a1v).count() == 12
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's DDL in a transaction")
+def test_a_failed_load_leaves_the_indexes_as_they_were(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(importers, "INDEXES_ASIDE_MIN_ROWS", 5)
+    before = sqlite_indexes("registry_person")
+
+    def broken(self):
+        raise IntegrityError("written meanwhile")
+
+    monkeypatch.setattr(persons.PersonImporter, "write", broken)
+    rows = [["张伟", new_id(1100 + i), None, VILLAGE, None] for i in range(12)]
+    path = tmp_path / "p.xlsx"
+    plain_xlsx(path, HEADERS, rows)
+    count = Person.objects.count()
+
+    result = run_import("persons", path, actor=world.unit_admin)
+
+    assert result.errors and Person.objects.count() == count
+    assert sqlite_indexes("registry_person") == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's DDL in a transaction")
+def test_a_load_smaller_than_the_table_keeps_its_indexes(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(importers, "INDEXES_ASIDE_MIN_ROWS", 5)
+    for i in range(20):
+        PersonFactory(org=world.a1v, id_number=new_id(1200 + i))
+    seen: list[dict[str, str]] = []
+    write = persons.PersonImporter.write
+
+    def looking(self):
+        write(self)
+        seen.append(sqlite_indexes("registry_person"))
+
+    monkeypatch.setattr(persons.PersonImporter, "write", looking)
+    rows = [["张伟", new_id(1300 + i), None, VILLAGE, None] for i in range(6)]
+    path = tmp_path / "p.xlsx"
+    plain_xlsx(path, HEADERS, rows)
+
+    assert run_import("persons", path, actor=world.unit_admin).created == 6
+    assert "registry_person_org_name" in seen[0]  # 6 rows into a table of 20+: left alone
